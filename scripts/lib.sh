@@ -1,0 +1,56 @@
+# Shared by scripts/demo.sh and scripts/test.sh: install what is missing, configure, build.
+# Sourced, not run.
+
+OPENINET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian 12 packages the project needs to build, test and run its demo.
+OPENINET_BUILD_PACKAGES=(
+  build-essential cmake ccache pkg-config
+  libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev
+  googletest libgtest-dev libbenchmark-dev
+)
+OPENINET_TEST_PACKAGES=(
+  openssl ca-certificates nginx libnginx-mod-http-echo iproute2 util-linux procps
+  clang libclang-rt-14-dev
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the named Debian packages that are not installed yet.
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (run as root, or install them)"
+  log "installing: ${missing[*]}"
+  # Package scripts must not start system services (nginx on port 80) on a test machine.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install failed"
+  [ $created_policy -eq 1 ] && rm -f "$policy"
+  return 0
+}
+
+# configure_and_build PRESET [TARGET...]
+configure_and_build() {
+  local preset=$1; shift
+  export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  log "configuring ($preset)"
+  (cd "$OPENINET_ROOT" && cmake --preset "$preset" >/dev/null) || die "cmake configure failed"
+  log "building ($preset${*:+: $*})"
+  local jobs
+  jobs=$(nproc 2>/dev/null || echo 2)
+  if [ $# -gt 0 ]; then
+    cmake --build "$OPENINET_ROOT/build/$preset" -j"$jobs" --target "$@" || die "build failed"
+  else
+    cmake --build "$OPENINET_ROOT/build/$preset" -j"$jobs" || die "build failed"
+  fi
+}
