@@ -1,0 +1,301 @@
+// Self-tests of the test servers: they must serve what the other tests rely on.
+// The client side here is deliberately raw Asio, independent of the library under test.
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "content.hpp"
+#include "nginx_server.hpp"
+#include "test_ca.hpp"
+
+namespace openinet::test {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+struct RawResponse {
+  int status = 0;
+  std::string head;
+  std::string body;
+};
+
+std::string header_value(const std::string& head, std::string_view name) {
+  std::string lowered_head = head;
+  for (auto& ch : lowered_head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string key = "\r\n" + std::string(name) + ":";
+  for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto at = lowered_head.find(key);
+  if (at == std::string::npos) return {};
+  auto start = head.find_first_not_of(' ', at + key.size());
+  auto end = head.find("\r\n", start);
+  return head.substr(start, end - start);
+}
+
+// Reads one response (Content-Length or chunked framing, or none for HEAD) from `socket`,
+// keeping any extra bytes in `buffer` for the next response.
+template <class Stream>
+RawResponse read_response(Stream& socket, std::string& buffer, bool head_request = false) {
+  RawResponse response;
+  std::size_t end = asio::read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n");
+  response.head = buffer.substr(0, end);
+  buffer.erase(0, end);
+  response.status = std::stoi(response.head.substr(9, 3));
+  if (head_request || response.status == 204 || response.status == 304) return response;
+  if (header_value(response.head, "Transfer-Encoding") == "chunked") {
+    for (;;) {
+      std::size_t line_end = asio::read_until(socket, asio::dynamic_buffer(buffer), "\r\n");
+      std::size_t size = std::stoul(buffer.substr(0, line_end), nullptr, 16);
+      buffer.erase(0, line_end);
+      if (buffer.size() < size + 2)
+        asio::read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(size + 2 - buffer.size()));
+      response.body += buffer.substr(0, size);
+      buffer.erase(0, size + 2);
+      if (size == 0) return response;
+    }
+  }
+  std::string length = header_value(response.head, "Content-Length");
+  std::size_t size = length.empty() ? 0 : std::stoul(length);
+  if (buffer.size() < size)
+    asio::read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(size - buffer.size()));
+  response.body = buffer.substr(0, size);
+  buffer.erase(0, size);
+  return response;
+}
+
+class RawHttpConnection {
+ public:
+  explicit RawHttpConnection(std::uint16_t port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  RawResponse request(const std::string& method, const std::string& target, const std::string& extra_headers = {},
+                      const std::string& body = {}) {
+    std::string text = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
+    if (!body.empty()) text += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    text += "\r\n" + body;
+    asio::write(socket_, asio::buffer(text));
+    return read_response(socket_, buffer_, method == "HEAD");
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::string buffer_;
+};
+
+TEST(SupportTestCa, GeneratesAllCertificates) {
+  const TestCa& ca = TestCa::instance();
+  EXPECT_TRUE(std::filesystem::exists(ca.ca_cert()));
+  EXPECT_TRUE(std::filesystem::exists(ca.untrusted_ca_cert()));
+  for (CertKind kind : all_cert_kinds) {
+    SCOPED_TRACE(std::string(to_string(kind)));
+    EXPECT_GT(std::filesystem::file_size(ca.files(kind).cert), 0u);
+    EXPECT_GT(std::filesystem::file_size(ca.files(kind).key), 0u);
+  }
+  EXPECT_EQ(&ca, &TestCa::instance());
+}
+
+TEST(SupportNginx, ServesFilesOfExactSize) {
+  NginxServer& nginx = shared_nginx();
+  nginx.add_pattern_file("/support/3m-plus-7.bin", 3 * 1024 * 1024 + 7);
+  RawHttpConnection connection(nginx.http_port());
+  for (auto [path, size] : {std::pair<std::string, std::size_t>{"/files/empty.bin", 0},
+                            {"/files/1k.bin", 1024},
+                            {"/files/1m.bin", 1024 * 1024},
+                            {"/support/3m-plus-7.bin", 3 * 1024 * 1024 + 7}}) {
+    SCOPED_TRACE(path);
+    RawResponse response = connection.request("GET", path);
+    EXPECT_EQ(response.status, 200);
+    ASSERT_EQ(response.body.size(), size);
+    EXPECT_EQ(first_pattern_mismatch(0, response.body), std::nullopt);
+  }
+  RawResponse small = connection.request("GET", "/files/small.txt");
+  EXPECT_EQ(small.body, "Hello from OpenInet nginx\n");
+  RawResponse head = connection.request("HEAD", "/files/1m.bin");
+  EXPECT_EQ(header_value(head.head, "Content-Length"), "1048576");
+  RawResponse missing = connection.request("GET", "/files/does-not-exist");
+  EXPECT_EQ(missing.status, 404);
+}
+
+TEST(SupportNginx, AccessLogProvesKeepAlive) {
+  NginxServer& nginx = shared_nginx();
+  {
+    RawHttpConnection first(nginx.http_port());
+    first.request("GET", "/files/small.txt?support-keepalive-a");
+    first.request("GET", "/files/small.txt?support-keepalive-a");
+    first.request("GET", "/files/small.txt?support-keepalive-b");
+  }
+  RawHttpConnection second(nginx.http_port());
+  second.request("GET", "/files/small.txt?support-keepalive-b");
+
+  auto shared = nginx.connection_ids_for("/files/small.txt?support-keepalive-a", 2);
+  ASSERT_EQ(shared.size(), 2u);
+  EXPECT_EQ(shared[0], shared[1]);
+  auto separate = nginx.connection_ids_for("/files/small.txt?support-keepalive-b", 2);
+  ASSERT_EQ(separate.size(), 2u);
+  EXPECT_EQ(separate[0], shared[0]);
+  EXPECT_NE(separate[1], shared[0]);
+  auto entries = nginx.wait_for_access_log("/files/small.txt?support-keepalive-b", 2);
+  EXPECT_EQ(entries[0].connection_requests, 3u);
+  EXPECT_EQ(entries[1].connection_requests, 1u);
+}
+
+TEST(SupportNginx, GzipAndChunkedLocations) {
+  NginxServer& nginx = shared_nginx();
+  RawHttpConnection connection(nginx.http_port());
+  RawResponse gzipped = connection.request("GET", "/gzip/files/1m.bin", "Accept-Encoding: gzip\r\n");
+  EXPECT_EQ(header_value(gzipped.head, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header_value(gzipped.head, "Transfer-Encoding"), "chunked");
+  EXPECT_FALSE(gzipped.body.empty());
+  RawResponse text = connection.request("GET", "/files/text-100k.txt", "Accept-Encoding: gzip\r\n");
+  EXPECT_EQ(header_value(text.head, "Content-Encoding"), "gzip");
+  EXPECT_LT(text.body.size(), 100000u);
+  RawResponse plain = connection.request("GET", "/files/text-100k.txt");
+  EXPECT_EQ(plain.body, text_bytes(0, 100000));
+
+  RawResponse chunked = connection.request("GET", "/chunked/files/1m.bin");
+  EXPECT_EQ(header_value(chunked.head, "Transfer-Encoding"), "chunked");
+  EXPECT_EQ(header_value(chunked.head, "Content-Length"), "");
+  ASSERT_EQ(chunked.body.size(), 1024u * 1024u);
+  EXPECT_EQ(first_pattern_mismatch(0, chunked.body), std::nullopt);
+}
+
+TEST(SupportNginx, RedirectLocations) {
+  NginxServer& nginx = shared_nginx();
+  RawHttpConnection connection(nginx.http_port());
+  for (int code : {301, 302, 303, 307, 308}) {
+    RawResponse response = connection.request("GET", "/redirect/" + std::to_string(code) + "/files/small.txt");
+    EXPECT_EQ(response.status, code);
+    EXPECT_EQ(header_value(response.head, "Location"), nginx.http_url("/files/small.txt").replace(7, 9, "localhost"));
+  }
+  RawResponse relative = connection.request("GET", "/redirect/relative/files/small.txt?x=1");
+  EXPECT_EQ(header_value(relative.head, "Location"), "/files/small.txt?x=1");
+  std::string target = "/redirect/chain/3/files/small.txt";
+  int hops = 0;
+  for (; hops < 10; ++hops) {
+    RawResponse response = connection.request("GET", target);
+    if (response.status != 302) {
+      EXPECT_EQ(response.body, "Hello from OpenInet nginx\n");
+      break;
+    }
+    std::string location = header_value(response.head, "Location");
+    target = location.substr(location.find('/', 8));
+  }
+  EXPECT_EQ(hops, 3);
+  RawResponse loop = connection.request("GET", "/redirect/loop");
+  EXPECT_EQ(loop.status, 302);
+  EXPECT_NE(header_value(loop.head, "Location").find("/redirect/loop"), std::string::npos);
+  RawResponse to_https = connection.request("GET", "/redirect/to-https/files/small.txt");
+  EXPECT_EQ(header_value(to_https.head, "Location"), nginx.https_url("/files/small.txt"));
+}
+
+TEST(SupportNginx, EchoUploadStatusAuth) {
+  NginxServer& nginx = shared_nginx();
+  RawHttpConnection connection(nginx.http_port());
+  std::string body = pattern_bytes(0, 300000);
+  RawResponse echoed = connection.request("POST", "/echo/body", "", body);
+  EXPECT_EQ(echoed.status, 200);
+  EXPECT_EQ(echoed.body, body);
+  RawResponse headers = connection.request("GET", "/echo/headers", "X-Test: hello there\r\n");
+  EXPECT_EQ(headers.body.rfind("GET /echo/headers HTTP/1.1\r\n", 0), 0u) << headers.body;
+  EXPECT_NE(headers.body.find("X-Test: hello there\r\n"), std::string::npos) << headers.body;
+  RawResponse method = connection.request("DELETE", "/echo/method");
+  EXPECT_EQ(method.body, "DELETE\n");
+  RawResponse request = connection.request("PUT", "/echo/request", "", "payload");
+  EXPECT_EQ(request.body.rfind("PUT /echo/request HTTP/1.1\r\n", 0), 0u);
+  EXPECT_EQ(request.body.substr(request.body.size() - 11), "\r\n\r\npayload");
+
+  RawResponse put = connection.request("PUT", "/upload/support/dir/up.bin", "", body);
+  EXPECT_EQ(put.status, 201);
+  EXPECT_EQ(read_file(nginx.upload_path("/upload/support/dir/up.bin")), body);
+  RawResponse get = connection.request("GET", "/upload/support/dir/up.bin");
+  EXPECT_EQ(get.body, body);
+  RawResponse removed = connection.request("DELETE", "/upload/support/dir/up.bin");
+  EXPECT_EQ(removed.status, 204);
+  EXPECT_FALSE(std::filesystem::exists(nginx.upload_path("/upload/support/dir/up.bin")));
+
+  EXPECT_EQ(connection.request("GET", "/status/503").status, 503);
+  EXPECT_EQ(connection.request("GET", "/status/204").status, 204);
+  RawResponse denied = connection.request("GET", "/auth/files/small.txt");
+  EXPECT_EQ(denied.status, 401);
+  // "openinet:s3cret-pass" in base64.
+  RawResponse allowed = connection.request("GET", "/auth/files/small.txt",
+                                           "Authorization: Basic b3BlbmluZXQ6czNjcmV0LXBhc3M=\r\n");
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.body, "Hello from OpenInet nginx\n");
+}
+
+// Handshake with verification against the test CA; returns OpenSSL's verify result.
+long tls_verify_result(std::uint16_t port, const std::filesystem::path& trust, bool& handshake_ok,
+                       RawResponse* response = nullptr) {
+  asio::io_context io;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(trust.string());
+  context.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<tcp::socket> stream(io, context);
+  SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+  SSL_set1_host(stream.native_handle(), "localhost");
+  stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  boost::system::error_code ec;
+  stream.handshake(asio::ssl::stream_base::client, ec);
+  handshake_ok = !ec;
+  if (handshake_ok && response) {
+    std::string request = "GET /files/small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    asio::write(stream, asio::buffer(request));
+    std::string buffer;
+    *response = read_response(stream, buffer);
+  }
+  return SSL_get_verify_result(stream.native_handle());
+}
+
+TEST(SupportNginx, HttpsPortsPresentTheirCertificates) {
+  NginxServer& nginx = shared_nginx();
+  const TestCa& ca = TestCa::instance();
+  bool ok = false;
+  RawResponse response;
+  EXPECT_EQ(tls_verify_result(nginx.https_port(CertKind::good), ca.ca_cert(), ok, &response), X509_V_OK);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(response.body, "Hello from OpenInet nginx\n");
+
+  EXPECT_EQ(tls_verify_result(nginx.https_port(CertKind::wrong_name), ca.ca_cert(), ok), X509_V_ERR_HOSTNAME_MISMATCH);
+  EXPECT_FALSE(ok);
+  EXPECT_EQ(tls_verify_result(nginx.https_port(CertKind::expired), ca.ca_cert(), ok), X509_V_ERR_CERT_HAS_EXPIRED);
+  EXPECT_FALSE(ok);
+  EXPECT_EQ(tls_verify_result(nginx.https_port(CertKind::untrusted), ca.ca_cert(), ok),
+            X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  EXPECT_FALSE(ok);
+  // The same certificate verifies once its CA is trusted: the failure above is about trust only.
+  EXPECT_EQ(tls_verify_result(nginx.https_port(CertKind::untrusted), ca.untrusted_ca_cert(), ok), X509_V_OK);
+  EXPECT_TRUE(ok);
+}
+
+TEST(SupportNginx, PrivateServerStartsAndStopsByPid) {
+  pid_t pid = 0;
+  std::filesystem::path prefix;
+  {
+    NginxServer nginx;
+    nginx.start();
+    pid = nginx.pid();
+    prefix = nginx.prefix();
+    ASSERT_GT(pid, 0);
+    EXPECT_NE(nginx.http_port(), shared_nginx().http_port());
+    RawHttpConnection connection(nginx.http_port());
+    EXPECT_EQ(connection.request("GET", "/files/small.txt").status, 200);
+    nginx.stop();
+    EXPECT_FALSE(nginx.running());
+    EXPECT_FALSE(can_connect(nginx.http_port()));
+  }
+  EXPECT_NE(::kill(pid, 0), 0);  // gone and reaped
+  EXPECT_FALSE(std::filesystem::exists(prefix));
+}
+
+}  // namespace
+}  // namespace openinet::test
