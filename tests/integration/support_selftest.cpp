@@ -174,7 +174,7 @@ TEST(SupportNginx, RedirectLocations) {
   for (int code : {301, 302, 303, 307, 308}) {
     RawResponse response = connection.request("GET", "/redirect/" + std::to_string(code) + "/files/small.txt");
     EXPECT_EQ(response.status, code);
-    EXPECT_EQ(header_value(response.head, "Location"), nginx.http_url("/files/small.txt").replace(7, 9, "localhost"));
+    EXPECT_EQ(header_value(response.head, "Location"), nginx.http_url("/files/small.txt"));  // nginx names the Host header's host
   }
   RawResponse relative = connection.request("GET", "/redirect/relative/files/small.txt?x=1");
   EXPECT_EQ(header_value(relative.head, "Location"), "/files/small.txt?x=1");
