@@ -2,8 +2,6 @@
 
 #include "url/url.hpp"
 
-#include <boost/url/encode.hpp>
-
 #include <cstring>
 
 namespace openinet::url {
@@ -43,24 +41,33 @@ bool is_unsafe(unsigned char c) noexcept
     return c <= 0x20 || c >= 0x7f || std::strchr("<>\"\\^`{|}[]", c) != nullptr;
 }
 
-// Boost.URL's encoder takes the set of characters to keep as a predicate.
-struct KeptCharacters {
-    EscapeRules rules;
-    bool operator()(char ch) const noexcept
-    {
-        auto c = static_cast<unsigned char>(ch);
-        if (c == '%') return !rules.percent;
-        if (rules.spaces_only) return c != ' ';
-        if (rules.unsafe) return !is_unsafe(c);
-        return true;
-    }
-};
+bool must_escape(unsigned char c, EscapeRules rules) noexcept
+{
+    if (c == '%') return rules.percent;
+    if (rules.spaces_only) return c == ' ';
+    return rules.unsafe && is_unsafe(c);
+}
 
 } // namespace
 
+// Boost.URL's encoders always escape '%' (they assume the input is not yet encoded);
+// WinInet keeps existing escapes unless ICU_ENCODE_PERCENT, so the loop is our own.
 std::string escape(std::string_view text, EscapeRules rules)
 {
-    return boost::urls::encode(text, KeptCharacters{rules});
+    static constexpr char hex_digits[] = "0123456789ABCDEF";
+    std::string escaped;
+    escaped.reserve(text.size());
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (must_escape(c, rules)) {
+            escaped.push_back('%');
+            escaped.push_back(hex_digits[c >> 4]);
+            escaped.push_back(hex_digits[c & 0x0f]);
+        } else {
+            escaped.push_back(ch);
+        }
+    }
+    return escaped;
 }
 
 EscapeRules rules_for_canonicalize(unsigned flags) noexcept

@@ -62,7 +62,7 @@ TEST_P(UrlCanonicalizeTable, Canonicalizes)
     EXPECT_EQ(out, GetParam().expected) << GetParam().url << " flags " << std::hex << GetParam().flags;
 }
 
-INSTANTIATE_TEST_SUITE_P(Flags, UrlCanonicalizeTable, testing::ValuesIn(canonicalize_cases));
+INSTANTIATE_TEST_SUITE_P(UrlFlags, UrlCanonicalizeTable, testing::ValuesIn(canonicalize_cases));
 
 struct CombineCase {
     const char* base;
@@ -128,7 +128,7 @@ TEST_P(UrlCombineTable, Resolves)
     EXPECT_EQ(out, c.expected) << c.base << " + " << c.relative;
 }
 
-INSTANTIATE_TEST_SUITE_P(Rfc3986, UrlCombineTable, testing::ValuesIn(combine_cases));
+INSTANTIATE_TEST_SUITE_P(UrlRfc3986, UrlCombineTable, testing::ValuesIn(combine_cases));
 
 TEST(UrlCombine, BaseWithoutSchemeIsInvalid)
 {

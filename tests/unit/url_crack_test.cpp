@@ -156,7 +156,7 @@ TEST_P(UrlCrackTable, RangesAndCopiedTexts)
     EXPECT_EQ(openinet::url::copied_text(c.url, cracked, Part::scheme, flag::decode), scheme_text);
 }
 
-INSTANTIATE_TEST_SUITE_P(Wine, UrlCrackTable, testing::ValuesIn(crack_cases));
+INSTANTIATE_TEST_SUITE_P(UrlWine, UrlCrackTable, testing::ValuesIn(crack_cases));
 
 struct FailureCase {
     const char* url;
@@ -190,7 +190,7 @@ TEST_P(UrlCrackFailure, ReportsWinInetError)
     EXPECT_EQ(openinet::url::crack(GetParam().url, cracked), GetParam().error) << GetParam().url;
 }
 
-INSTANTIATE_TEST_SUITE_P(Invalid, UrlCrackFailure, testing::ValuesIn(failure_cases));
+INSTANTIATE_TEST_SUITE_P(UrlInvalid, UrlCrackFailure, testing::ValuesIn(failure_cases));
 
 TEST(UrlCrack, PathWithExtraWhenExtraNotWanted)
 {
@@ -236,7 +236,7 @@ TEST_P(UrlCrackDecode, CopiedTextHonoursFlags)
     EXPECT_EQ(openinet::url::copied_text(c.url, cracked, c.part, c.flags), c.expected) << c.url;
 }
 
-INSTANTIATE_TEST_SUITE_P(Flags, UrlCrackDecode, testing::ValuesIn(decode_cases));
+INSTANTIATE_TEST_SUITE_P(UrlFlags, UrlCrackDecode, testing::ValuesIn(decode_cases));
 
 TEST(UrlCrack, LongPathIsNotLimited)
 {

@@ -110,7 +110,7 @@ TEST_P(UrlCreateTable, BuildsUrl)
     EXPECT_EQ(out, GetParam().expected) << GetParam().name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Wine, UrlCreateTable, testing::ValuesIn(create_cases));
+INSTANTIATE_TEST_SUITE_P(UrlWine, UrlCreateTable, testing::ValuesIn(create_cases));
 
 TEST(UrlCreate, PasswordWithoutUserIsInvalid)
 {
