@@ -48,14 +48,15 @@ extern "C" {
  * Windows base types
  * ------------------------------------------------------------------------------ */
 
-#ifndef OPENINET_NO_WINDOWS_TYPES
-
+/* Calling-convention markers of Windows prototypes; Linux has one convention. */
 #ifndef WINAPI
 #define WINAPI
 #endif
 #ifndef CALLBACK
 #define CALLBACK
 #endif
+
+#ifndef OPENINET_NO_WINDOWS_TYPES
 
 typedef int BOOL;
 typedef BOOL* PBOOL;
