@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# OpenInet download benchmark: one private nginx on loopback serves the same files to
+# every tool; the tools take turns (round-robin, the starting tool rotating each round)
+# and each (case, tool) is reported as the median wall time of its rounds plus its
+# peak RSS. See bench/README.md for how to read the table.
+#
+#   bench/run.sh [--rounds N] [--quick] [--no-build] [--bin-dir DIR] [--out-dir DIR]
+#                [--nginx-workers N] [--keep]
+set -euo pipefail
+
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+rounds=5
+big_mib=1024
+small_count=1000
+small_bytes=16384
+parallel=50
+build=1
+bin_dir=$source_dir/build/release/bench
+out_parent=
+nginx_workers=1
+keep=0
+per_run_timeout=600
+
+usage() {
+  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --rounds) rounds=$2; shift 2 ;;
+    --quick) rounds=1; big_mib=64; small_count=200; shift ;;
+    --no-build) build=0; shift ;;
+    --bin-dir) bin_dir=$(cd "$2" && pwd); build=0; shift 2 ;;
+    --out-dir) out_parent=$2; shift 2 ;;
+    --nginx-workers) nginx_workers=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "run.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive number" >&2; exit 2; }
+
+for tool in nginx curl wget; do
+  command -v $tool >/dev/null || { echo "run.sh: $tool is not installed" >&2; exit 1; }
+done
+if [[ ! -x /usr/bin/time ]]; then
+  echo "run.sh: /usr/bin/time is missing (apt-get install -y time)" >&2
+  exit 1
+fi
+
+# ---- build ---------------------------------------------------------------------------
+have_openinet=1
+if [[ $build == 1 ]]; then
+  (cd "$source_dir" && cmake --preset release >/dev/null)
+  nice -n 10 cmake --build "$source_dir/build/release" -j2 --target raw_get curl_multi
+  if ! nice -n 10 cmake --build "$source_dir/build/release" -j2 --target openinet_get; then
+    echo "run.sh: openinet_get does not build; running without it" >&2
+    have_openinet=0
+  fi
+fi
+for program in raw_get curl_multi; do
+  [[ -x $bin_dir/$program ]] || { echo "run.sh: $bin_dir/$program is missing" >&2; exit 1; }
+done
+[[ -x $bin_dir/openinet_get ]] || have_openinet=0
+
+# ---- files and server ----------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/openinet-bench.XXXXXX")
+docroot=$work/docroot
+out_dir=${out_parent:-$work}/out
+nginx_pid=
+cleanup() {
+  if [[ -n $nginx_pid ]]; then
+    kill "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
+  if [[ $keep == 1 ]]; then echo "run.sh: kept $work" >&2; else rm -rf "$out_dir" "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$docroot/small" "$out_dir" "$work/nginx" "$work/logs"
+echo "run.sh: generating $big_mib MiB + $small_count x $small_bytes bytes in $docroot" >&2
+head -c $((big_mib * 1048576)) /dev/urandom >"$docroot/big.bin"
+head -c $((small_count * small_bytes)) /dev/urandom |
+  (cd "$docroot/small" && split -b "$small_bytes" -a 4 -d --additional-suffix=.bin - s)
+token=$RANDOM$RANDOM$RANDOM
+echo "$token" >"$docroot/token.txt"
+big_bytes=$(stat -c %s "$docroot/big.bin")
+
+start_nginx() {
+  local port=$1
+  cat >"$work/nginx/nginx.conf" <<CONF
+user $(id -un) $(id -gn);
+worker_processes $nginx_workers;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  keepalive_timeout 120s;
+  default_type application/octet-stream;
+  client_body_temp_path $work/nginx/client_body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $docroot;
+  }
+}
+CONF
+  nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
+  nginx_pid=$!
+  for _ in $(seq 50); do
+    kill -0 "$nginx_pid" 2>/dev/null || break
+    # The token proves it is our nginx answering, not another server on that port.
+    if [[ $(curl -s "http://127.0.0.1:$port/token.txt" 2>/dev/null) == "$token" ]] &&
+      kill -0 "$nginx_pid" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  kill "$nginx_pid" 2>/dev/null || true
+  wait "$nginx_pid" 2>/dev/null || true
+  nginx_pid=
+  return 1
+}
+port=
+for _ in $(seq 20); do
+  candidate=$((20000 + RANDOM % 40000))
+  if start_nginx $candidate; then port=$candidate; break; fi
+done
+[[ -n $port ]] || { echo "run.sh: could not start nginx (see $work/nginx/error.log)" >&2; keep=1; exit 1; }
+base=http://127.0.0.1:$port
+big_url=$base/big.bin
+small_urls=()
+for f in "$docroot"/small/*.bin; do small_urls+=("$base/small/${f##*/}"); done
+printf '%s\n' "${small_urls[@]}" >"$work/urls.txt"
+for u in "${small_urls[@]}"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u"; done >"$work/curl.cfg"
+echo "run.sh: nginx (pid $nginx_pid) on $base" >&2
+
+# ---- cases and tools -----------------------------------------------------------------
+cases=(big_null big_file small_seq small_par)
+declare -A case_title=(
+  [big_null]="(a) $big_mib MiB file -> /dev/null"
+  [big_file]="(a) $big_mib MiB file -> file"
+  [small_seq]="(b) $small_count x $((small_bytes / 1024)) KiB, sequential, keep-alive"
+  [small_par]="(b) $small_count x $((small_bytes / 1024)) KiB, $parallel at a time"
+)
+tools=(raw openinet-sync openinet-async curl wget libcurl-multi)
+command -v aria2c >/dev/null && tools+=(aria2c)
+raw=$bin_dir/raw_get
+multi=$bin_dir/curl_multi
+openinet=$bin_dir/openinet_get
+big_out=$out_dir/big.bin
+
+# Sets `cmd` for (case, tool); returns 1 when the tool has no way to run the case.
+command_for() {
+  local case=$1 tool=$2
+  cmd=()
+  case $tool in
+    openinet-*) [[ $have_openinet == 1 ]] || return 1 ;;
+  esac
+  local mode=
+  [[ $tool == openinet-sync ]] && mode=--sync
+  [[ $tool == openinet-async ]] && mode=--async
+  case $case:$tool in
+    big_null:raw) cmd=("$raw" "$big_url") ;;
+    big_file:raw) cmd=("$raw" -o "$big_out" "$big_url") ;;
+    small_seq:raw) cmd=("$raw" "${small_urls[@]}") ;;
+    small_par:raw) cmd=("$raw" --parallel $parallel "${small_urls[@]}") ;;
+    big_null:openinet-*) cmd=("$openinet" $mode -o /dev/null "$big_url") ;;
+    big_file:openinet-*) cmd=("$openinet" $mode -o "$big_out" "$big_url") ;;
+    small_seq:openinet-*) cmd=("$openinet" $mode -o /dev/null "${small_urls[@]}") ;;
+    small_par:openinet-*) cmd=("$openinet" $mode --parallel $parallel -o /dev/null "${small_urls[@]}") ;;
+    big_null:curl) cmd=(curl -sf -o /dev/null "$big_url") ;;
+    big_file:curl) cmd=(curl -sf -o "$big_out" "$big_url") ;;
+    small_seq:curl) cmd=(curl -sf -K "$work/curl.cfg") ;;
+    small_par:curl) cmd=(curl -sf --parallel --parallel-max $parallel -K "$work/curl.cfg") ;;
+    big_null:wget) cmd=(wget -q -O /dev/null "$big_url") ;;
+    big_file:wget) cmd=(wget -q -O "$big_out" "$big_url") ;;
+    small_seq:wget) cmd=(wget -q -i "$work/urls.txt" -O /dev/null) ;;
+    big_null:libcurl-multi) cmd=("$multi" --buffer-size 524288 -o /dev/null "$big_url") ;;
+    big_file:libcurl-multi) cmd=("$multi" --buffer-size 524288 -o "$big_out" "$big_url") ;;
+    small_seq:libcurl-multi) cmd=("$multi" -o /dev/null "${small_urls[@]}") ;;
+    small_par:libcurl-multi) cmd=("$multi" --parallel $parallel -o /dev/null "${small_urls[@]}") ;;
+    # aria2c cannot write to /dev/null: it writes the files into a directory.
+    small_par:aria2c) cmd=(aria2c -q -x1 -j$parallel -i "$work/urls.txt" -d "$out_dir/aria2c"
+                           --allow-overwrite=true --auto-file-renaming=false --file-allocation=none) ;;
+    *) return 1 ;;
+  esac
+}
+
+# Runs `cmd` once; appends "case tool round seconds peak_kib status" to the records.
+measure() {
+  local case=$1 tool=$2 round=$3 status=ok
+  local log=$work/logs/$case.$tool.$round.log
+  rm -rf "$big_out" "$out_dir/aria2c"
+  local start end
+  start=$(date +%s%N)
+  if ! timeout -k 5 $per_run_timeout /usr/bin/time -f '%e %M' -o "$work/time.txt" "${cmd[@]}" >"$log" 2>&1; then
+    status=failed
+  fi
+  end=$(date +%s%N)
+  if [[ $status == ok && $case == big_file ]]; then
+    local size
+    size=$(stat -c %s "$big_out" 2>/dev/null || echo 0)
+    [[ $size == "$big_bytes" ]] || { status=short; echo "output has $size of $big_bytes bytes" >>"$log"; }
+  fi
+  local peak_kib=0
+  [[ -s $work/time.txt ]] && peak_kib=$(tail -n 1 "$work/time.txt" | awk '{print $2}')
+  [[ $peak_kib =~ ^[0-9]+$ ]] || peak_kib=0
+  local seconds
+  seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
+  echo "$case $tool $round $seconds $peak_kib $status" >>"$work/records.txt"
+  if [[ $status != ok ]]; then
+    echo "run.sh: $tool failed on $case (round $round): $(tail -n 3 "$log" | tr '\n' ' ')" >&2
+  fi
+  rm -rf "$big_out" "$out_dir/aria2c"
+}
+
+# Warm the page cache and nginx before anything is timed.
+"$raw" "$big_url"
+"$raw" "${small_urls[@]}"
+
+: >"$work/records.txt"
+started=$(date +%s)
+for round in $(seq "$rounds"); do
+  for case in "${cases[@]}"; do
+    count=${#tools[@]}
+    for ((k = 0; k < count; ++k)); do
+      tool=${tools[$(((k + round - 1) % count))]}
+      command_for "$case" "$tool" || continue
+      measure "$case" "$tool" "$round"
+    done
+  done
+  echo "run.sh: round $round/$rounds done ($(($(date +%s) - started)) s)" >&2
+done
+
+# ---- report --------------------------------------------------------------------------
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+stat_of() {  # case tool column(4 seconds | 5 peak KiB) -> median, or max for peaks
+  local pick=median
+  [[ $3 == 5 ]] && pick="sort -g | tail -n 1"
+  awk -v c="$1" -v t="$2" -v k="$3" '$1 == c && $2 == t && $6 == "ok" { print $k }' "$work/records.txt" |
+    eval "$pick"
+}
+failures_of() { awk -v c="$1" -v t="$2" '$1 == c && $2 == t && $6 != "ok"' "$work/records.txt" | wc -l; }
+
+report=$work/report.md
+{
+  echo "# OpenInet benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- commit $(git -C "$source_dir" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, $(uname -sr)"
+  echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||') ($nginx_workers worker), $(curl --version | head -n 1 | cut -d' ' -f1-2)," \
+       "$(wget --version | head -n 1 | cut -d' ' -f1-3)$(command -v aria2c >/dev/null && echo ", $(aria2c --version | head -n 1)")"
+  echo "- $rounds round(s), tools alternating round-robin; seconds = median wall time of the whole process;" \
+       "peak RSS = largest of the rounds"
+  echo "- ratio: case (a) time / raw reader time (lower is better);" \
+       "case (b) rate / libcurl-multi rate (higher is better)"
+  echo
+  echo "| case | tool | median s | rate | peak RSS MiB | ratio | openinet target |"
+  echo "|---|---|---:|---:|---:|---:|---|"
+  for case in "${cases[@]}"; do
+    if [[ $case == big_* ]]; then reference=raw; else reference=libcurl-multi; fi
+    reference_seconds=$(stat_of "$case" "$reference" 4)
+    curl_seconds=$(stat_of "$case" curl 4)
+    curl_peak=$(stat_of "$case" curl 5)
+    for tool in "${tools[@]}"; do
+      if ! command_for "$case" "$tool"; then
+        [[ $tool == openinet-* && $have_openinet == 0 ]] && note="not built" || note=n/a
+        echo "| ${case_title[$case]} | $tool | $note | | | | |"
+        continue
+      fi
+      seconds=$(stat_of "$case" "$tool" 4)
+      failed=$(failures_of "$case" "$tool")
+      if [[ -z $seconds ]]; then
+        echo "| ${case_title[$case]} | $tool | FAILED ($failed/$rounds) | | | | |"
+        continue
+      fi
+      peak=$(stat_of "$case" "$tool" 5)
+      failed_note=
+      [[ $failed -gt 0 ]] && failed_note=" ($failed failed)"
+      target=
+      if [[ $case == big_* ]]; then
+        rate=$(awk -v b="$big_bytes" -v s="$seconds" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }')
+        ratio=$(awk -v s="$seconds" -v r="$reference_seconds" 'BEGIN { if (r > 0) printf "%.2f", s / r }')
+        if [[ $tool == openinet-* ]]; then
+          target=$(awk -v s="$seconds" -v r="$reference_seconds" -v c="$curl_seconds" -v p="$peak" -v cp="$curl_peak" \
+            'BEGIN { ok = r > 0 && s / r <= 1.10 && (c == "" || s < c) && (cp == "" || p <= cp)
+                     printf "%s (<= 1.10x raw, < curl, RSS <= curl)", ok ? "met" : "MISSED" }')
+        fi
+      else
+        rate=$(awk -v n="$small_count" -v s="$seconds" 'BEGIN { printf "%.0f req/s", n / s }')
+        ratio=$(awk -v s="$seconds" -v r="$reference_seconds" 'BEGIN { if (r > 0) printf "%.2f", r / s }')
+        if [[ $tool == openinet-* ]]; then
+          target=$(awk -v s="$seconds" -v r="$reference_seconds" \
+            'BEGIN { ok = r > 0 && s <= r; printf "%s (>= libcurl-multi rate)", ok ? "met" : "MISSED" }')
+        fi
+      fi
+      peak_mib=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
+      echo "| ${case_title[$case]} | $tool | $seconds$failed_note | $rate | $peak_mib | $ratio | $target |"
+    done
+  done
+} >"$report"
+
+cat "$report"
+mkdir -p "$source_dir/bench/results"
+result_file=$source_dir/bench/results/$(date -u +%Y-%m-%d-%H%M).md
+cp "$report" "$result_file"
+echo "run.sh: results written to $result_file" >&2
