@@ -326,7 +326,7 @@ void CALLBACK on_status(HINTERNET, DWORD_PTR context, DWORD status, LPVOID info,
   }
 }
 
-void run_async(HINTERNET session, HINTERNET connection) {
+void run_async(HINTERNET connection) {
   async_run.connection = connection;
   std::vector<Slot> slots(static_cast<std::size_t>(options.parallel));
   for (Slot& slot : slots) start_next(&slot);
@@ -394,7 +394,7 @@ int main(int argc, char** argv) {
   if (!connection) die_with_last_error("InternetConnectA", target.host);
 
   if (options.async)
-    run_async(session, connection);
+    run_async(connection);
   else
     run_sync(session, connection);
 

@@ -5,7 +5,10 @@
 # peak RSS. See bench/README.md for how to read the table.
 #
 #   bench/run.sh [--rounds N] [--quick] [--no-build] [--bin-dir DIR] [--out-dir DIR]
-#                [--nginx-workers N] [--keep]
+#                [--nginx-workers N] [--big-mib N] [--small-count N] [--keep]
+#
+# --quick: 64 MiB and 200 small files, 1 round. --out-dir: where case (a) "-> file"
+# writes (default /dev/shm). --bin-dir: use already built programs (implies --no-build).
 set -euo pipefail
 
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,13 +25,15 @@ keep=0
 per_run_timeout=600
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --quick) rounds=1; big_mib=64; small_count=200; shift ;;
+    --big-mib) big_mib=$2; shift 2 ;;
+    --small-count) small_count=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --bin-dir) bin_dir=$(cd "$2" && pwd); build=0; shift 2 ;;
     --out-dir) out_parent=$2; shift 2 ;;
@@ -38,7 +43,9 @@ while [[ $# -gt 0 ]]; do
     *) echo "run.sh: unknown option $1" >&2; usage ;;
   esac
 done
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive number" >&2; exit 2; }
+for number in "$rounds" "$big_mib" "$small_count" "$nginx_workers"; do
+  [[ $number =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $number is not a positive number" >&2; exit 2; }
+done
 
 for tool in nginx curl wget; do
   command -v $tool >/dev/null || { echo "run.sh: $tool is not installed" >&2; exit 1; }
@@ -65,20 +72,28 @@ done
 
 # ---- files and server ----------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/openinet-bench.XXXXXX")
-docroot=$work/docroot
-out_dir=${out_parent:-$work}/out
+out_dir=
 nginx_pid=
 cleanup() {
   if [[ -n $nginx_pid ]]; then
     kill "$nginx_pid" 2>/dev/null || true
     wait "$nginx_pid" 2>/dev/null || true
   fi
-  if [[ $keep == 1 ]]; then echo "run.sh: kept $work" >&2; else rm -rf "$out_dir" "$work"; fi
+  [[ -n $out_dir ]] && rm -rf "$out_dir"
+  if [[ $keep == 1 ]]; then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$docroot/small" "$out_dir" "$work/nginx" "$work/logs"
+docroot=$work/docroot
+# Output files go to tmpfs by default: on a disk the page-cache writeback of the
+# previous run (and aria2c's file handling) makes the timings swing by 2-3x.
+if [[ -z $out_parent ]]; then
+  if [[ -d /dev/shm && -w /dev/shm ]]; then out_parent=/dev/shm; else out_parent=$work; fi
+fi
+out_dir=$(mktemp -d "$out_parent/openinet-bench-out.XXXXXX")
+
+mkdir -p "$docroot/small" "$work/nginx" "$work/logs"
 echo "run.sh: generating $big_mib MiB + $small_count x $small_bytes bytes in $docroot" >&2
 head -c $((big_mib * 1048576)) /dev/urandom >"$docroot/big.bin"
 head -c $((small_count * small_bytes)) /dev/urandom |
@@ -273,7 +288,12 @@ report=$work/report.md
     curl_peak=$(stat_of "$case" curl 5)
     for tool in "${tools[@]}"; do
       if ! command_for "$case" "$tool"; then
-        [[ $tool == openinet-* && $have_openinet == 0 ]] && note="not built" || note=n/a
+        case $tool:$case in
+          openinet-*) note="not built" ;;
+          wget:small_par) note="n/a (no parallel mode)" ;;
+          aria2c:*) note="n/a (only case b, 50 at a time)" ;;
+          *) note=n/a ;;
+        esac
         echo "| ${case_title[$case]} | $tool | $note | | | | |"
         continue
       fi
