@@ -9,10 +9,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 #include <string>
 
 #include "content.hpp"
 #include "nginx_server.hpp"
+#include "scripted_server.hpp"
 #include "test_ca.hpp"
 
 namespace openinet::test {
@@ -295,6 +297,188 @@ TEST(SupportNginx, PrivateServerStartsAndStopsByPid) {
   }
   EXPECT_NE(::kill(pid, 0), 0);  // gone and reaped
   EXPECT_FALSE(std::filesystem::exists(prefix));
+}
+
+// A client with bounded waits (asio's blocking reads cannot time out), so a harness bug fails
+// the test instead of hanging it.
+class BoundedClient {
+ public:
+  explicit BoundedClient(std::uint16_t port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+
+  struct ReadResult {
+    std::string bytes;
+    boost::system::error_code end;  // why reading stopped (eof, reset, timed_out)
+    std::size_t reads = 0;
+  };
+  // Reads until the peer closes, an error, `max_bytes`, or `limit`.
+  ReadResult read(std::chrono::milliseconds limit = 5s, std::size_t max_bytes = SIZE_MAX) {
+    ReadResult result;
+    char chunk[65536];
+    bool done = false;
+    std::function<void()> next = [&] {
+      socket_.async_read_some(asio::buffer(chunk), [&](boost::system::error_code ec, std::size_t got) {
+        result.bytes.append(chunk, got);
+        if (got > 0) ++result.reads;
+        if (ec || result.bytes.size() >= max_bytes) {
+          result.end = ec;
+          done = true;
+          return;
+        }
+        next();
+      });
+    };
+    next();
+    io_.restart();
+    io_.run_for(limit);
+    if (!done) {
+      socket_.cancel();
+      io_.restart();
+      io_.run();
+      result.end = asio::error::timed_out;
+    }
+    return result;
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+};
+
+TEST(SupportScriptedServer, ScriptsRunPerConnectionInOrder) {
+  ScriptedServer server;
+  server.add_script({step::ReadRequest{}, step::Send{http_response(200, "first")}, step::ReadRequest{},
+                     step::Send{http_response(200, "second", "X-Extra: 1\r\n")}, step::Close{}});
+  server.add_script({step::ReadRequest{}, step::Send{http_response(404, "third")}});
+
+  BoundedClient keep_alive(server.port());
+  keep_alive.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  keep_alive.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  auto got = keep_alive.read();
+  EXPECT_EQ(got.end, asio::error::eof);
+  EXPECT_EQ(got.bytes, http_response(200, "first") + http_response(200, "second", "X-Extra: 1\r\n"));
+
+  BoundedClient second(server.port());
+  second.send("PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(second.read().bytes, http_response(404, "third"));
+
+  BoundedClient third(server.port());  // beyond the queue: the default script closes at once
+  auto closed = third.read();
+  EXPECT_EQ(closed.bytes, "");
+  EXPECT_EQ(closed.end, asio::error::eof);
+
+  ASSERT_TRUE(server.wait_until_finished());
+  EXPECT_EQ(server.accepted_connections(), 3u);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0], "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(requests[1], "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  EXPECT_EQ(requests[2], "PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  auto connections = server.connections();
+  EXPECT_EQ(connections[0].requests.size(), 2u);
+  EXPECT_EQ(connections[0].error, "");
+  EXPECT_TRUE(connections[2].finished);
+}
+
+TEST(SupportScriptedServer, TrickleArrivesInPieces) {
+  ScriptedServer server;
+  std::string body = pattern_bytes(0, 40);
+  server.add_script({step::ReadRequest{}, step::Trickle{http_response(200, body), 16, 20ms}, step::Close{}});
+  BoundedClient client(server.port());
+  client.send("GET / HTTP/1.1\r\n\r\n");
+  auto got = client.read();
+  EXPECT_EQ(got.bytes, http_response(200, body));
+  EXPECT_GE(got.reads, 3u);  // pieces 20 ms apart cannot all arrive in one read
+}
+
+TEST(SupportScriptedServer, DropAfterExactByteCount) {
+  ScriptedServer server;
+  std::string response = http_response(200, pattern_bytes(0, 10000));
+  server.add_script({step::ReadRequest{}, step::DropAfter{response, 5000}});
+  server.add_script({step::ReadRequest{}, step::Send{"HTTP/1.1 200 OK\r\n"}, step::Reset{}});
+  BoundedClient client(server.port());
+  client.send("GET / HTTP/1.1\r\n\r\n");
+  auto got = client.read();
+  EXPECT_EQ(got.end, asio::error::eof);
+  EXPECT_EQ(got.bytes, response.substr(0, 5000));
+
+  BoundedClient reset(server.port());
+  reset.send("GET / HTTP/1.1\r\n\r\n");
+  auto aborted = reset.read();
+  EXPECT_EQ(aborted.end, asio::error::connection_reset);
+}
+
+TEST(SupportScriptedServer, StopEndsStallsPromptly) {
+  auto server = std::make_unique<ScriptedServer>();
+  server->add_script({step::ReadRequest{}, step::Send{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"},
+                      step::Stall{step::forever}});
+  server->add_script({step::ReadUntilClose{}});  // accept and never answer
+  BoundedClient stalled(server->port());
+  stalled.send("GET / HTTP/1.1\r\n\r\n");
+  BoundedClient unanswered(server->port());
+  ASSERT_TRUE(server->wait_for_connections(2));
+  ASSERT_TRUE(server->wait_for_requests(1));
+
+  auto partial = stalled.read(300ms);
+  EXPECT_EQ(partial.end, asio::error::timed_out);
+  EXPECT_EQ(partial.bytes, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+
+  auto started = std::chrono::steady_clock::now();
+  std::thread stopper([&] { server->stop(); });
+  auto rest = stalled.read(5s);
+  auto never = unanswered.read(5s);
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_NE(rest.end, asio::error::timed_out);
+  EXPECT_NE(never.end, asio::error::timed_out);
+  EXPECT_EQ(never.bytes, "");
+  server.reset();  // the destructor after stop() is harmless
+}
+
+TEST(SupportScriptedServer, LineStepsForLineProtocols) {
+  ScriptedServer server;
+  server.add_script({step::SendLine{"220 ready"}, step::ExpectLine{"USER "}, step::SendLine{"331 password"},
+                     step::ExpectLine{"PASS "}, step::SendLine{"230 in"}, step::ReadLine{}, step::SendLine{"221 bye"}});
+  server.add_script({step::SendLine{"220 ready"}, step::ExpectLine{"USER "}, step::SendLine{"never sent"}});
+  BoundedClient client(server.port());
+  client.send("USER anonymous\r\nPASS me@\r\nQUIT\r\n");
+  EXPECT_EQ(client.read().bytes, "220 ready\r\n331 password\r\n230 in\r\n221 bye\r\n");
+
+  BoundedClient wrong(server.port());
+  wrong.send("PASS first\r\n");
+  EXPECT_EQ(wrong.read().bytes, "220 ready\r\n");
+  ASSERT_TRUE(server.wait_until_finished());
+  auto connections = server.connections();
+  EXPECT_EQ(connections[0].lines, (std::vector<std::string>{"USER anonymous", "PASS me@", "QUIT"}));
+  EXPECT_EQ(connections[0].error, "");
+  EXPECT_NE(connections[1].error.find("USER"), std::string::npos);
+}
+
+TEST(SupportScriptedServer, ListenWithoutAccepting) {
+  ScriptedServer server(ScriptedServer::Options{.accept_connections = false});
+  BoundedClient client(server.port());  // the kernel completes the handshake anyway
+  auto got = client.read(200ms);
+  EXPECT_EQ(got.end, asio::error::timed_out);
+  EXPECT_EQ(server.accepted_connections(), 0u);
+}
+
+TEST(SupportScriptedServer, TlsMode) {
+  ScriptedServer server(ScriptedServer::Options{.tls = true});
+  server.add_script({step::ReadRequest{}, step::Send{http_response(200, "secure")}, step::Close{}});
+  EXPECT_EQ(server.url("/x").rfind("https://localhost:", 0), 0u);
+  bool ok = false;
+  RawResponse response;
+  EXPECT_EQ(tls_verify_result(server.port(), TestCa::instance().ca_cert(), ok, &response), X509_V_OK);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(response.body, "secure");
+  ASSERT_TRUE(server.wait_for_requests(1));
+  EXPECT_EQ(server.requests()[0], "GET /files/small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+  ScriptedServer expired(ScriptedServer::Options{.tls = true, .certificate = CertKind::expired});
+  EXPECT_EQ(tls_verify_result(expired.port(), TestCa::instance().ca_cert(), ok), X509_V_ERR_CERT_HAS_EXPIRED);
+  EXPECT_FALSE(ok);
 }
 
 }  // namespace
