@@ -38,6 +38,11 @@
 namespace {
 
 constexpr DWORD read_buffer_size = 1 << 20;
+
+// Left uninitialised so that only the pages a transfer really fills count towards
+// the peak RSS (50 zero-filled buffers would add 50 MiB that no download needs).
+using ReadBuffer = std::unique_ptr<char[]>;
+ReadBuffer make_read_buffer() { return std::make_unique_for_overwrite<char[]>(read_buffer_size); }
 constexpr DWORD request_flags =
     INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE | INTERNET_FLAG_KEEP_CONNECTION;
 const char* const agent = "openinet_get";
@@ -159,7 +164,7 @@ void check_body_length(long long expected, unsigned long long received, const st
 
 // ---- synchronous ----------------------------------------------------------------
 
-void fetch_sync(HINTERNET session, HINTERNET connection, std::size_t url_index, std::vector<char>& buffer) {
+void fetch_sync(HINTERNET session, HINTERNET connection, std::size_t url_index, char* buffer) {
   const std::string& url = options.urls[url_index];
   HINTERNET request = nullptr;
   if (options.open_url) {
@@ -176,11 +181,11 @@ void fetch_sync(HINTERNET session, HINTERNET connection, std::size_t url_index, 
   unsigned long long received = 0;
   for (;;) {
     DWORD bytes_read = 0;
-    if (!InternetReadFile(request, buffer.data(), read_buffer_size, &bytes_read))
+    if (!InternetReadFile(request, buffer, read_buffer_size, &bytes_read))
       die_with_last_error("InternetReadFile", url);
     if (bytes_read == 0) break;
     received += bytes_read;
-    if (output_fd >= 0) write_all(output_fd, buffer.data(), bytes_read);
+    if (output_fd >= 0) write_all(output_fd, buffer, bytes_read);
   }
   close_output(output_fd);
   check_body_length(expected, received, url);
@@ -190,9 +195,9 @@ void fetch_sync(HINTERNET session, HINTERNET connection, std::size_t url_index, 
 void run_sync(HINTERNET session, HINTERNET connection) {
   std::atomic<std::size_t> next_url{0};
   auto worker = [&] {
-    std::vector<char> buffer(read_buffer_size);
+    ReadBuffer buffer = make_read_buffer();
     for (std::size_t i; (i = next_url.fetch_add(1)) < options.urls.size();)
-      fetch_sync(session, connection, i, buffer);
+      fetch_sync(session, connection, i, buffer.get());
   };
   if (options.parallel == 1) {
     worker();
@@ -213,7 +218,7 @@ void run_sync(HINTERNET session, HINTERNET connection) {
 // HANDLE_CLOSING, which is the last notification for its handle.
 
 struct Slot {
-  std::vector<char> buffer = std::vector<char>(read_buffer_size);
+  ReadBuffer buffer = make_read_buffer();
 };
 
 struct AsyncRun {
@@ -255,13 +260,13 @@ void continue_reading(Transfer* t, long long completed_bytes) {
       if (options.read_ex) {
         t->buffers = INTERNET_BUFFERSA{};
         t->buffers.dwStructSize = sizeof t->buffers;
-        t->buffers.lpvBuffer = t->slot->buffer.data();
+        t->buffers.lpvBuffer = t->slot->buffer.get();
         t->buffers.dwBufferLength = read_buffer_size;
         done_now = InternetReadFileExA(t->request, &t->buffers, IRF_ASYNC, reinterpret_cast<DWORD_PTR>(t));
         if (done_now) bytes = t->buffers.dwBufferLength;
       } else {
         t->bytes_read = 0;
-        done_now = InternetReadFile(t->request, t->slot->buffer.data(), read_buffer_size, &t->bytes_read);
+        done_now = InternetReadFile(t->request, t->slot->buffer.get(), read_buffer_size, &t->bytes_read);
         if (done_now) bytes = t->bytes_read;
       }
       if (!done_now) {
@@ -271,7 +276,7 @@ void continue_reading(Transfer* t, long long completed_bytes) {
     }
     if (bytes == 0) break;
     t->received += bytes;
-    if (t->output_fd >= 0) write_all(t->output_fd, t->slot->buffer.data(), bytes);
+    if (t->output_fd >= 0) write_all(t->output_fd, t->slot->buffer.get(), bytes);
   }
   close_output(t->output_fd);
   check_body_length(t->expected, t->received, t->url());
