@@ -245,6 +245,7 @@ measure() {
 
 : >"$work/records.txt"
 started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$rounds"); do
   for case in "${cases[@]}"; do
     count=${#tools[@]}
@@ -257,11 +258,14 @@ for round in $(seq "$rounds"); do
   echo "run.sh: round $round/$rounds done ($(($(date +%s) - started)) s)" >&2
 done
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # ---- report --------------------------------------------------------------------------
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-stat_of() {  # case tool column(4 seconds | 5 peak KiB) -> median, or max for peaks
+stat_of() {  # case tool column(4 seconds | 5 peak KiB) [min|max] -> median, or the extreme
   local pick=median
-  [[ $3 == 5 ]] && pick="sort -g | tail -n 1"
+  [[ $3 == 5 || ${4:-} == max ]] && pick="sort -g | tail -n 1"
+  [[ ${4:-} == min ]] && pick="sort -g | head -n 1"
   awk -v c="$1" -v t="$2" -v k="$3" '$1 == c && $2 == t && $6 == "ok" { print $k }' "$work/records.txt" |
     eval "$pick"
 }
@@ -276,11 +280,12 @@ report=$work/report.md
        "$(wget --version | head -n 1 | cut -d' ' -f1-3)$(command -v aria2c >/dev/null && echo ", $(aria2c --version | head -n 1)")"
   echo "- $rounds round(s), tools alternating round-robin; seconds = median wall time of the whole process;" \
        "peak RSS = largest of the rounds"
+  echo "- load average (1/5/15 min) before the runs: $load_before, after: $load_after"
   echo "- ratio: case (a) time / raw reader time (lower is better);" \
        "case (b) rate / libcurl-multi rate (higher is better)"
   echo
-  echo "| case | tool | median s | rate | peak RSS MiB | ratio | openinet target |"
-  echo "|---|---|---:|---:|---:|---:|---|"
+  echo "| case | tool | median s | min-max s | rate | peak RSS MiB | ratio | openinet target |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
   for case in "${cases[@]}"; do
     if [[ $case == big_* ]]; then reference=raw; else reference=libcurl-multi; fi
     reference_seconds=$(stat_of "$case" "$reference" 4)
@@ -294,16 +299,17 @@ report=$work/report.md
           aria2c:*) note="n/a (only case b, 50 at a time)" ;;
           *) note=n/a ;;
         esac
-        echo "| ${case_title[$case]} | $tool | $note | | | | |"
+        echo "| ${case_title[$case]} | $tool | $note | | | | | |"
         continue
       fi
       seconds=$(stat_of "$case" "$tool" 4)
       failed=$(failures_of "$case" "$tool")
       if [[ -z $seconds ]]; then
-        echo "| ${case_title[$case]} | $tool | FAILED ($failed/$rounds) | | | | |"
+        echo "| ${case_title[$case]} | $tool | FAILED ($failed/$rounds) | | | | | |"
         continue
       fi
       peak=$(stat_of "$case" "$tool" 5)
+      spread="$(stat_of "$case" "$tool" 4 min)-$(stat_of "$case" "$tool" 4 max)"
       failed_note=
       [[ $failed -gt 0 ]] && failed_note=" ($failed failed)"
       target=
@@ -324,7 +330,7 @@ report=$work/report.md
         fi
       fi
       peak_mib=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
-      echo "| ${case_title[$case]} | $tool | $seconds$failed_note | $rate | $peak_mib | $ratio | $target |"
+      echo "| ${case_title[$case]} | $tool | $seconds$failed_note | $spread | $rate | $peak_mib | $ratio | $target |"
     done
   done
 } >"$report"
