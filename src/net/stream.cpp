@@ -1,0 +1,133 @@
+#include "net/streams.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace openinet::net {
+
+bool is_end_of_stream(const std::error_code& ec) noexcept {
+    return ec == std::error_code(boost::system::error_code(boost::asio::error::eof));
+}
+
+bool is_operation_aborted(const std::error_code& ec) noexcept {
+    return ec == std::error_code(boost::system::error_code(boost::asio::error::operation_aborted));
+}
+
+namespace detail {
+namespace {
+
+// TLS records are the unit of sending: a request head split over several small buffers would
+// otherwise go out as several records (and packets). Up to this size they are joined first.
+constexpr std::size_t coalesce_limit = 16 * 1024;
+
+class TcpStream final : public Stream {
+public:
+    TcpStream(boost::asio::ip::tcp::socket socket, std::string peer_address, std::uint16_t peer_port)
+        : socket_(std::move(socket)), peer_address_(std::move(peer_address)), peer_port_(peer_port) {}
+
+    boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
+
+    void async_read_some(boost::asio::mutable_buffer buffer, IoHandler handler) override {
+        socket_.async_read_some(buffer, [handler = std::move(handler)](boost::system::error_code ec,
+                                                                        std::size_t n) { handler(ec, n); });
+    }
+
+    void async_write_all(std::vector<boost::asio::const_buffer> buffers, IoHandler handler) override {
+        boost::asio::async_write(socket_, std::move(buffers),
+                                 [handler = std::move(handler)](boost::system::error_code ec, std::size_t n) {
+                                     handler(ec, n);
+                                 });
+    }
+
+    void cancel() noexcept override {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+    }
+    void close() noexcept override {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
+    bool is_open() const noexcept override { return socket_.is_open(); }
+    bool is_tls() const noexcept override { return false; }
+    std::string peer_address() const override { return peer_address_; }
+    std::uint16_t peer_port() const noexcept override { return peer_port_; }
+
+private:
+    boost::asio::ip::tcp::socket socket_;
+    std::string peer_address_;
+    std::uint16_t peer_port_;
+};
+
+class TlsStream final : public Stream {
+public:
+    TlsStream(std::unique_ptr<TlsSocket> socket, std::shared_ptr<boost::asio::ssl::context> context,
+              std::string peer_address, std::uint16_t peer_port, CertificateInfo certificate)
+        : context_(std::move(context)), socket_(std::move(socket)), peer_address_(std::move(peer_address)),
+          peer_port_(peer_port), certificate_(std::move(certificate)) {}
+
+    boost::asio::any_io_executor executor() override { return socket_->get_executor(); }
+
+    void async_read_some(boost::asio::mutable_buffer buffer, IoHandler handler) override {
+        socket_->async_read_some(buffer, [handler = std::move(handler)](boost::system::error_code ec,
+                                                                         std::size_t n) {
+            // Servers routinely close without close_notify; for HTTP framing that is the end.
+            if (ec == boost::asio::ssl::error::stream_truncated) ec = boost::asio::error::eof;
+            handler(ec, n);
+        });
+    }
+
+    void async_write_all(std::vector<boost::asio::const_buffer> buffers, IoHandler handler) override {
+        std::size_t total = boost::asio::buffer_size(buffers);
+        if (buffers.size() > 1 && total <= coalesce_limit) {
+            auto joined = std::make_shared<std::string>();
+            joined->reserve(total);
+            for (const auto& buffer : buffers) joined->append(static_cast<const char*>(buffer.data()), buffer.size());
+            boost::asio::async_write(*socket_, boost::asio::buffer(*joined),
+                                     [handler = std::move(handler), joined](boost::system::error_code ec,
+                                                                            std::size_t n) { handler(ec, n); });
+            return;
+        }
+        boost::asio::async_write(*socket_, std::move(buffers),
+                                 [handler = std::move(handler)](boost::system::error_code ec, std::size_t n) {
+                                     handler(ec, n);
+                                 });
+    }
+
+    void cancel() noexcept override {
+        boost::system::error_code ignored;
+        socket_->lowest_layer().cancel(ignored);
+    }
+    void close() noexcept override {
+        boost::system::error_code ignored;
+        socket_->lowest_layer().close(ignored);
+    }
+    bool is_open() const noexcept override { return socket_->lowest_layer().is_open(); }
+    bool is_tls() const noexcept override { return true; }
+    std::string peer_address() const override { return peer_address_; }
+    std::uint16_t peer_port() const noexcept override { return peer_port_; }
+    std::optional<CertificateInfo> certificate() const override { return certificate_; }
+
+private:
+    std::shared_ptr<boost::asio::ssl::context> context_;   // declared first: outlives the SSL object
+    std::unique_ptr<TlsSocket> socket_;
+    std::string peer_address_;
+    std::uint16_t peer_port_;
+    CertificateInfo certificate_;
+};
+
+}  // namespace
+
+std::unique_ptr<Stream> make_tcp_stream(boost::asio::ip::tcp::socket socket, std::string peer_address,
+                                        std::uint16_t peer_port) {
+    return std::make_unique<TcpStream>(std::move(socket), std::move(peer_address), peer_port);
+}
+
+std::unique_ptr<Stream> make_tls_stream(std::unique_ptr<TlsSocket> socket,
+                                        std::shared_ptr<boost::asio::ssl::context> context,
+                                        std::string peer_address, std::uint16_t peer_port,
+                                        CertificateInfo certificate) {
+    return std::make_unique<TlsStream>(std::move(socket), std::move(context), std::move(peer_address),
+                                       peer_port, std::move(certificate));
+}
+
+}  // namespace detail
+}  // namespace openinet::net

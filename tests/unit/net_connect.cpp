@@ -1,0 +1,424 @@
+// Connector and TCP stream against local Asio acceptors on 127.0.0.1 (and ::1 when available).
+// Names are resolved through the test hook (no DNS traffic), except one test that uses
+// /etc/hosts' "localhost" and skips when that entry is missing.
+#include "net_test_util.hpp"
+
+#include "core/error.hpp"
+
+#include <condition_variable>
+#include <fstream>
+
+namespace openinet::net {
+namespace {
+
+using namespace test_util;
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+
+// Accepts connections and, per mode, echoes what arrives, closes at once, or stays silent.
+class LocalServer {
+public:
+    enum class Mode { echo, close_at_once, silent };
+
+    LocalServer(asio::io_context& io, Mode mode, asio::ip::address address = asio::ip::address_v4::loopback())
+        : strand_(asio::make_strand(io)), acceptor_(strand_), mode_(mode) {
+        acceptor_.open(address.is_v6() ? tcp::v6() : tcp::v4());
+        acceptor_.set_option(tcp::acceptor::reuse_address(true));
+        acceptor_.bind(tcp::endpoint(address, 0));
+        acceptor_.listen();
+        port_ = acceptor_.local_endpoint().port();
+        asio::post(strand_, [this] { accept(); });
+    }
+    ~LocalServer() {
+        std::promise<void> closed;
+        asio::post(strand_, [this, &closed] {
+            boost::system::error_code ignored;
+            acceptor_.close(ignored);
+            for (auto& socket : sockets_) socket->close(ignored);
+            closed.set_value();
+        });
+        closed.get_future().wait_for(5s);
+    }
+    std::uint16_t port() const { return port_; }
+    int accepted() const { return accepted_.load(); }
+
+private:
+    void accept() {
+        acceptor_.async_accept(strand_, [this](boost::system::error_code ec, tcp::socket socket) {
+            if (ec) return;
+            ++accepted_;
+            auto shared = std::make_shared<tcp::socket>(std::move(socket));
+            sockets_.push_back(shared);
+            if (mode_ == Mode::close_at_once) {
+                boost::system::error_code ignored;
+                shared->shutdown(tcp::socket::shutdown_both, ignored);
+                shared->close(ignored);
+            } else if (mode_ == Mode::echo) {
+                echo(shared, std::make_shared<std::array<char, 4096>>());
+            }
+            accept();
+        });
+    }
+    void echo(std::shared_ptr<tcp::socket> socket, std::shared_ptr<std::array<char, 4096>> buffer) {
+        socket->async_read_some(asio::buffer(*buffer), [this, socket, buffer](boost::system::error_code ec, std::size_t n) {
+            if (ec) return;
+            asio::async_write(*socket, asio::buffer(buffer->data(), n), [this, socket, buffer](boost::system::error_code ec, std::size_t) {
+                if (!ec) echo(socket, buffer);
+            });
+        });
+    }
+
+    asio::strand<asio::io_context::executor_type> strand_;
+    tcp::acceptor acceptor_;
+    Mode mode_;
+    std::uint16_t port_ = 0;
+    std::atomic<int> accepted_{0};
+    std::vector<std::shared_ptr<tcp::socket>> sockets_;
+};
+
+// A resolver hook whose answers the test controls.
+class ManualResolver {
+public:
+    using Answer = std::function<void(std::error_code, std::vector<asio::ip::address>)>;
+    ResolverHook hook() {
+        return ResolverHook{[this](const std::string& host, Answer answer) {
+            std::lock_guard lock(mutex_);
+            hosts_.push_back(host);
+            pending_.push_back(std::move(answer));
+            asked_.notify_all();
+        }};
+    }
+    bool wait_asked(std::chrono::milliseconds limit = 5s) {
+        std::unique_lock lock(mutex_);
+        return asked_.wait_for(lock, limit, [this] { return !pending_.empty(); });
+    }
+    void answer(std::error_code ec, std::vector<asio::ip::address> addresses) {
+        std::vector<Answer> pending;
+        {
+            std::lock_guard lock(mutex_);
+            pending.swap(pending_);
+        }
+        for (auto& reply : pending) reply(ec, addresses);
+    }
+    std::vector<std::string> hosts() {
+        std::lock_guard lock(mutex_);
+        return hosts_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable asked_;
+    std::vector<Answer> pending_;
+    std::vector<std::string> hosts_;
+};
+
+// Maps every name to fixed addresses, answering at once from the calling thread.
+ResolverHook map_to(std::vector<asio::ip::address> addresses) {
+    return ResolverHook{[addresses](const std::string&, auto answer) { answer({}, addresses); }};
+}
+
+asio::ip::address v4(const char* text) { return asio::ip::make_address(text); }
+
+class NetConnect : public ::testing::Test {
+protected:
+    void TearDown() override {
+        set_resolver_hook(std::nullopt);
+    }
+    ConnectRequest request(std::string host, std::uint16_t port, std::chrono::milliseconds timeout = 10s) {
+        ConnectRequest r;
+        r.host = std::move(host);
+        r.port = port;
+        r.timeout = timeout;
+        return r;
+    }
+    IoThreads threads_;
+};
+
+TEST_F(NetConnect, IpLiteralStatusOrderAndEcho) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server.port()));
+    ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+    ASSERT_TRUE(outcome.stream);
+    EXPECT_EQ(outcome.handler_calls, 1);
+    const std::vector<Notification> expected = {
+        {INTERNET_STATUS_RESOLVING_NAME, "127.0.0.1"},
+        {INTERNET_STATUS_NAME_RESOLVED, "127.0.0.1"},
+        {INTERNET_STATUS_CONNECTING_TO_SERVER, "127.0.0.1"},
+        {INTERNET_STATUS_CONNECTED_TO_SERVER, "127.0.0.1"},
+    };
+    EXPECT_EQ(outcome.notifications, expected);
+
+    Stream& stream = *outcome.stream;
+    EXPECT_FALSE(stream.is_tls());
+    EXPECT_TRUE(stream.is_open());
+    EXPECT_EQ(stream.peer_address(), "127.0.0.1");
+    EXPECT_EQ(stream.peer_port(), server.port());
+    EXPECT_FALSE(stream.certificate().has_value());
+
+    // Two buffers in one write, read back through the caller's buffer.
+    std::string first = "hello, ", second = "stream";
+    auto write_ec = on_strand<std::error_code>(stream, [&](Stream& s, auto done) {
+        s.async_write_all({asio::buffer(first), asio::buffer(second)}, [done](std::error_code ec, std::size_t n) {
+            EXPECT_EQ(n, 13u);
+            done(ec);
+        });
+    });
+    EXPECT_FALSE(write_ec);
+    std::string echoed;
+    char buffer[64];
+    for (int round = 0; round < 100 && echoed.size() < 13; ++round) {
+        auto [ec, n] = on_strand<std::pair<std::error_code, std::size_t>>(stream, [&](Stream& s, auto done) {
+            s.async_read_some(asio::buffer(buffer), [done](std::error_code ec, std::size_t n) { done({ec, n}); });
+        });
+        ASSERT_FALSE(ec) << ec.message();
+        echoed.append(buffer, n);
+    }
+    EXPECT_EQ(echoed, "hello, stream");
+    on_strand<int>(stream, [](Stream& s, auto done) {
+        s.close();
+        done(0);
+    });
+    EXPECT_FALSE(stream.is_open());
+}
+
+TEST_F(NetConnect, HookNameIsReportedThenAddress) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    set_resolver_hook(map_to({v4("127.0.0.1")}));
+    ConnectOutcome outcome = connect(threads_.strand(), request("server.test", server.port()));
+    ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+    const std::vector<Notification> expected = {
+        {INTERNET_STATUS_RESOLVING_NAME, "server.test"},
+        {INTERNET_STATUS_NAME_RESOLVED, "127.0.0.1"},
+        {INTERNET_STATUS_CONNECTING_TO_SERVER, "127.0.0.1"},
+        {INTERNET_STATUS_CONNECTED_TO_SERVER, "127.0.0.1"},
+    };
+    EXPECT_EQ(outcome.notifications, expected);
+}
+
+TEST_F(NetConnect, RefusedPortIsCannotConnect) {
+    std::uint16_t closed_port;
+    {
+        LocalServer server(threads_.io(), LocalServer::Mode::echo);
+        closed_port = server.port();
+    }
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", closed_port));
+    EXPECT_EQ(outcome.ec, make_error(ERROR_INTERNET_CANNOT_CONNECT));
+    EXPECT_FALSE(outcome.stream);
+    EXPECT_EQ(outcome.handler_calls, 1);
+    ASSERT_EQ(outcome.notifications.size(), 3u);   // no CONNECTED_TO_SERVER
+    EXPECT_EQ(outcome.notifications.back().status, DWORD{INTERNET_STATUS_CONNECTING_TO_SERVER});
+}
+
+TEST_F(NetConnect, TriesEachAddressInTurn) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);   // listens on 127.0.0.1 only
+    set_resolver_hook(map_to({v4("127.0.0.2"), v4("127.0.0.1")}));
+    ConnectOutcome outcome = connect(threads_.strand(), request("multi.test", server.port()));
+    ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+    const std::vector<Notification> expected = {
+        {INTERNET_STATUS_RESOLVING_NAME, "multi.test"},
+        {INTERNET_STATUS_NAME_RESOLVED, "127.0.0.2"},
+        {INTERNET_STATUS_CONNECTING_TO_SERVER, "127.0.0.2"},
+        {INTERNET_STATUS_CONNECTING_TO_SERVER, "127.0.0.1"},
+        {INTERNET_STATUS_CONNECTED_TO_SERVER, "127.0.0.1"},
+    };
+    EXPECT_EQ(outcome.notifications, expected);
+    EXPECT_EQ(outcome.stream->peer_address(), "127.0.0.1");
+}
+
+TEST_F(NetConnect, HookFailureIsNameNotResolved) {
+    set_resolver_hook(ResolverHook{[](const std::string&, auto answer) {
+        answer(std::make_error_code(std::errc::host_unreachable), {});
+    }});
+    ConnectOutcome outcome = connect(threads_.strand(), request("nowhere.test", 80));
+    EXPECT_EQ(outcome.ec, make_error(ERROR_INTERNET_NAME_NOT_RESOLVED));
+    ASSERT_EQ(outcome.notifications.size(), 1u);
+    EXPECT_EQ(outcome.notifications[0], (Notification{INTERNET_STATUS_RESOLVING_NAME, "nowhere.test"}));
+
+    set_resolver_hook(map_to({}));
+    EXPECT_EQ(connect(threads_.strand(), request("empty.test", 80)).ec, make_error(ERROR_INTERNET_NAME_NOT_RESOLVED));
+
+    // A WinInet error from the hook is passed through unchanged.
+    set_resolver_hook(ResolverHook{[](const std::string&, auto answer) { answer(make_error(ERROR_INTERNET_TIMEOUT), {}); }});
+    EXPECT_EQ(connect(threads_.strand(), request("slow.test", 80)).ec, make_error(ERROR_INTERNET_TIMEOUT));
+}
+
+TEST_F(NetConnect, HookAnsweringFromAnotherThreadLate) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    ManualResolver resolver;
+    set_resolver_hook(resolver.hook());
+    auto probe = std::make_shared<ConnectProbe>();
+    auto started = std::chrono::steady_clock::now();
+    auto connector = start_connect(threads_.strand(), request("late.test", server.port()), probe);
+    ASSERT_TRUE(resolver.wait_asked());
+    std::thread answering([&] {
+        std::this_thread::sleep_for(50ms);
+        resolver.answer({}, {v4("127.0.0.1")});
+    });
+    ConnectOutcome outcome = wait_connect(probe, started);
+    answering.join();
+    EXPECT_FALSE(outcome.ec) << outcome.ec.message();
+    EXPECT_EQ(resolver.hosts(), std::vector<std::string>{"late.test"});
+}
+
+TEST_F(NetConnect, CancelDuringResolutionIsPrompt) {
+    ManualResolver resolver;   // never answers until after the cancel
+    set_resolver_hook(resolver.hook());
+    auto probe = std::make_shared<ConnectProbe>();
+    auto connector = start_connect(threads_.strand(), request("stall.test", 80, 60s), probe);
+    ASSERT_TRUE(resolver.wait_asked());
+    auto started = std::chrono::steady_clock::now();
+    std::thread canceller([connector] { connector->cancel(); });   // from a foreign thread
+    ConnectOutcome outcome = wait_connect(probe, started);
+    canceller.join();
+    EXPECT_EQ(outcome.ec, make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+    EXPECT_LT(outcome.elapsed, 2s);
+    // The late answer and a second cancel change nothing: the handler ran exactly once.
+    resolver.answer({}, {v4("127.0.0.1")});
+    connector->cancel();
+    std::this_thread::sleep_for(50ms);
+    std::lock_guard lock(probe->mutex);
+    EXPECT_EQ(probe->handler_calls, 1);
+    ASSERT_EQ(probe->notifications.size(), 1u);
+}
+
+TEST_F(NetConnect, CancelRightAfterStart) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    auto probe = std::make_shared<ConnectProbe>();
+    auto started = std::chrono::steady_clock::now();
+    auto connector = start_connect(threads_.strand(), request("127.0.0.1", server.port()), probe);
+    connector->cancel();
+    ConnectOutcome outcome = wait_connect(probe, started);
+    // begin() was posted before cancel(), so the attempt may have got as far as a connection;
+    // either way the outcome is a cancellation and no stream leaks out.
+    EXPECT_EQ(outcome.ec, make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+    EXPECT_FALSE(outcome.stream);
+}
+
+TEST_F(NetConnect, ConnectTimeoutWhileResolverStalls) {
+    ManualResolver resolver;
+    set_resolver_hook(resolver.hook());
+    ConnectOutcome outcome = connect(threads_.strand(), request("stall.test", 80, 300ms));
+    EXPECT_EQ(outcome.ec, make_error(ERROR_INTERNET_TIMEOUT));
+    EXPECT_GE(outcome.elapsed, 250ms);
+    EXPECT_LT(outcome.elapsed, 5s);
+    EXPECT_EQ(outcome.handler_calls, 1);
+    resolver.answer({}, {v4("127.0.0.1")});   // too late: ignored
+}
+
+TEST_F(NetConnect, StatusCallbackMayCancel) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    auto probe = std::make_shared<ConnectProbe>();
+    std::shared_ptr<Connector> connector;
+    std::mutex connector_mutex;
+    std::unique_lock hold(connector_mutex);
+    connector = Connector::start(
+        threads_.strand(), request("127.0.0.1", server.port()),
+        [&, probe](DWORD status, std::string_view text) {
+            {
+                std::lock_guard lock(probe->mutex);
+                probe->notifications.push_back({status, std::string(text)});
+            }
+            if (status == INTERNET_STATUS_NAME_RESOLVED) {
+                std::lock_guard lock(connector_mutex);
+                connector->cancel();
+            }
+        },
+        [probe](std::error_code ec, std::unique_ptr<Stream> stream) {
+            std::lock_guard lock(probe->mutex);
+            if (++probe->handler_calls == 1) probe->result.set_value({ec, std::move(stream)});
+        });
+    hold.unlock();
+    ConnectOutcome outcome = wait_connect(probe, std::chrono::steady_clock::now());
+    EXPECT_EQ(outcome.ec, make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+    EXPECT_FALSE(outcome.stream);
+}
+
+TEST_F(NetConnect, StreamCancelAbortsPendingRead) {
+    LocalServer server(threads_.io(), LocalServer::Mode::silent);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server.port()));
+    ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+    Stream& stream = *outcome.stream;
+    std::promise<std::error_code> read_result;
+    char buffer[16];
+    asio::post(stream.executor(), [&] {
+        stream.async_read_some(asio::buffer(buffer), [&](std::error_code ec, std::size_t) { read_result.set_value(ec); });
+    });
+    std::this_thread::sleep_for(50ms);
+    asio::post(stream.executor(), [&] { stream.cancel(); });
+    auto future = read_result.get_future();
+    ASSERT_EQ(future.wait_for(2s), std::future_status::ready);
+    std::error_code ec = future.get();
+    EXPECT_TRUE(is_operation_aborted(ec)) << ec.message();
+    EXPECT_FALSE(is_end_of_stream(ec));
+}
+
+TEST_F(NetConnect, PeerCloseIsEndOfStream) {
+    LocalServer server(threads_.io(), LocalServer::Mode::close_at_once);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server.port()));
+    ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+    auto [data, ec] = read_to_end(*outcome.stream);
+    EXPECT_TRUE(data.empty());
+    EXPECT_TRUE(is_end_of_stream(ec)) << ec.message();
+    EXPECT_FALSE(is_operation_aborted(ec));
+}
+
+TEST_F(NetConnect, Ipv6Loopback) {
+    std::unique_ptr<LocalServer> server;
+    try {
+        server = std::make_unique<LocalServer>(threads_.io(), LocalServer::Mode::echo, asio::ip::address_v6::loopback());
+    } catch (const boost::system::system_error&) {
+        GTEST_SKIP() << "no IPv6 loopback here";
+    }
+    for (const char* host : {"::1", "[::1]"}) {
+        SCOPED_TRACE(host);
+        ConnectOutcome outcome = connect(threads_.strand(), request(host, server->port()));
+        ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+        EXPECT_EQ(outcome.stream->peer_address(), "::1");
+        ASSERT_EQ(outcome.notifications.size(), 4u);
+        EXPECT_EQ(outcome.notifications[0].text, "::1");
+        EXPECT_EQ(outcome.notifications[3], (Notification{INTERNET_STATUS_CONNECTED_TO_SERVER, "::1"}));
+    }
+}
+
+// The real (system) resolver, for a name /etc/hosts answers: no DNS query leaves the machine.
+TEST_F(NetConnect, SystemResolverWithHostsFileName) {
+    std::ifstream hosts("/etc/hosts");
+    std::string line;
+    bool listed = false;
+    while (std::getline(hosts, line)) {
+        if (line.rfind("127.0.0.1", 0) == 0 && line.find("localhost") != std::string::npos) listed = true;
+    }
+    if (!listed) GTEST_SKIP() << "/etc/hosts has no 127.0.0.1 localhost entry";
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    ConnectOutcome outcome = connect(threads_.strand(), request("localhost", server.port()));
+    ASSERT_FALSE(outcome.ec) << outcome.ec.message();
+    EXPECT_EQ(outcome.stream->peer_address(), "127.0.0.1");   // ::1 (if listed first) is refused
+    ASSERT_GE(outcome.notifications.size(), 4u);
+    EXPECT_EQ(outcome.notifications[0], (Notification{INTERNET_STATUS_RESOLVING_NAME, "localhost"}));
+    EXPECT_EQ(outcome.notifications.back(), (Notification{INTERNET_STATUS_CONNECTED_TO_SERVER, "127.0.0.1"}));
+}
+
+TEST_F(NetConnect, ManyConcurrentConnects) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    std::vector<std::shared_ptr<ConnectProbe>> probes;
+    std::vector<std::shared_ptr<Connector>> connectors;
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) {
+        probes.push_back(std::make_shared<ConnectProbe>());
+        connectors.push_back(start_connect(threads_.strand(), request("127.0.0.1", server.port()), probes.back()));
+    }
+    for (int i = 0; i < 20; i += 2) connectors[static_cast<std::size_t>(i)]->cancel();
+    int connected = 0, cancelled = 0;
+    for (auto& probe : probes) {
+        ConnectOutcome outcome = wait_connect(probe, started);
+        if (!outcome.ec) ++connected;
+        else if (outcome.ec == make_error(ERROR_INTERNET_OPERATION_CANCELLED)) ++cancelled;
+        else ADD_FAILURE() << outcome.ec.message();
+        EXPECT_EQ(outcome.handler_calls, 1);
+    }
+    EXPECT_EQ(connected + cancelled, 20);
+    EXPECT_GE(cancelled, 10);
+}
+
+}  // namespace
+}  // namespace openinet::net
