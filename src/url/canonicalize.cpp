@@ -81,6 +81,9 @@ std::string recompose(const Reference& ref)
     if (ref.authority) {
         text += "//";
         text += *ref.authority;
+    } else if (ref.path.substr(0, 2) == "//") {
+        // Without this a path like "//x" would read back as an authority (RFC 3986 5.2.2).
+        text += "/.";
     }
     text += ref.path;
     if (ref.query) {

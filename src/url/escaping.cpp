@@ -22,7 +22,8 @@ std::string percent_decode(std::string_view text)
         if (text[i] == '%' && i + 2 < text.size()) {
             int high = hex_value(text[i + 1]);
             int low = hex_value(text[i + 2]);
-            if (high >= 0 && low >= 0) {
+            // "%00" stays encoded: a NUL cannot live in the C strings WinInet returns.
+            if (high >= 0 && low >= 0 && (high | low) != 0) {
                 decoded.push_back(static_cast<char>(high * 16 + low));
                 i += 2;
                 continue;

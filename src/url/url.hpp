@@ -125,7 +125,8 @@ Error canonicalize(std::string_view url, std::uint32_t flags, std::string& out);
 Error combine(std::string_view base, std::string_view relative, std::uint32_t flags,
               std::string& out);
 
-// Percent-decoding that, like WinInet, leaves malformed escapes ("%zz", "%4") as they are.
+// Percent-decoding that, like WinInet, leaves malformed escapes ("%zz", "%4") as they
+// are. "%00" is kept too: a NUL cannot be part of the C strings the API returns.
 std::string percent_decode(std::string_view text);
 
 } // namespace openinet::url
