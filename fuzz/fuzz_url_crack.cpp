@@ -8,12 +8,14 @@
 
 #include "url/url.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -159,6 +161,81 @@ void canonicalize_and_combine(const std::string& url, const std::string& relativ
     }
 }
 
+// The input as wchar_t: ASCII stays, some bytes become characters outside the BMP or
+// lone/paired UTF-16 surrogates, so the W offset mapping sees every kind of code unit.
+std::wstring widen(const std::string& input)
+{
+    std::wstring wide;
+    for (unsigned char b : input) {
+        if (b >= 0xF0)
+            wide.push_back(static_cast<wchar_t>(0x1F600 + (b & 0x0F)));
+        else if (b >= 0xD8 && b <= 0xDF)
+            wide.push_back(static_cast<wchar_t>(0xD800 + ((b & 1) << 10) + b));
+        else
+            wide.push_back(static_cast<wchar_t>(b));
+    }
+    return wide;
+}
+
+void crack_wide(const std::string& input, DWORD flags)
+{
+    const std::wstring wide = widen(input);
+    URL_COMPONENTSW c{};
+    c.dwStructSize = sizeof(c);
+    c.dwSchemeLength = c.dwHostNameLength = c.dwUserNameLength = c.dwPasswordLength =
+        c.dwUrlPathLength = c.dwExtraInfoLength = 1;
+    const BOOL ok = InternetCrackUrlW(wide.c_str(), 0, flags, &c);
+    if (ok) {
+        for (auto [pointer, length] : {std::pair{c.lpszScheme, c.dwSchemeLength},
+                                       std::pair{c.lpszHostName, c.dwHostNameLength},
+                                       std::pair{c.lpszUserName, c.dwUserNameLength},
+                                       std::pair{c.lpszPassword, c.dwPasswordLength},
+                                       std::pair{c.lpszUrlPath, c.dwUrlPathLength},
+                                       std::pair{c.lpszExtraInfo, c.dwExtraInfoLength}}) {
+            if (!pointer) {
+                require(length == 0);
+                continue;
+            }
+            require(pointer >= wide.data() && pointer + length <= wide.data() + wide.size());
+        }
+    }
+    // For ASCII input the W form must give exactly the A form's positions.
+    const bool ascii = std::all_of(input.begin(), input.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+    if (ascii) {
+        URL_COMPONENTSA a{};
+        a.dwStructSize = sizeof(a);
+        a.dwSchemeLength = a.dwHostNameLength = a.dwUserNameLength = a.dwPasswordLength =
+            a.dwUrlPathLength = a.dwExtraInfoLength = 1;
+        require(InternetCrackUrlA(input.c_str(), 0, flags, &a) == ok);
+        if (ok) {
+            require(c.nScheme == a.nScheme && c.nPort == a.nPort);
+            require(c.dwHostNameLength == a.dwHostNameLength);
+            require(c.dwUrlPathLength == a.dwUrlPathLength);
+            require(c.dwExtraInfoLength == a.dwExtraInfoLength);
+            if (a.lpszUrlPath) require(c.lpszUrlPath - wide.data() == a.lpszUrlPath - input.data());
+        }
+    }
+
+    // Buffers: W lengths count wchar_t; nothing beyond the declared capacity is touched.
+    std::vector<wchar_t> path(wide.size() / 2 + 2, L'\x7f');
+    URL_COMPONENTSW b{};
+    b.dwStructSize = sizeof(b);
+    b.lpszUrlPath = path.data();
+    b.dwUrlPathLength = static_cast<DWORD>(path.size() - 1);
+    if (InternetCrackUrlW(wide.c_str(), 0, flags, &b))
+        require(std::wcslen(path.data()) == b.dwUrlPathLength);
+    require(path.back() == L'\x7f');
+
+    DWORD length = 0;
+    if (!InternetCanonicalizeUrlW(wide.c_str(), nullptr, &length, flags) &&
+        GetLastError() == ERROR_INSUFFICIENT_BUFFER) {
+        std::vector<wchar_t> buffer(length);
+        require(InternetCanonicalizeUrlW(wide.c_str(), buffer.data(), &length, flags));
+        require(std::wcslen(buffer.data()) == length);
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -175,6 +252,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     crack_with_pointers(text, flags & ~DWORD{1});
     crack_into_buffers(text, flags);
+    crack_wide(text, flags & ~DWORD{1});
     canonicalize_and_combine(text, relative, flags & ~DWORD{1});
     return 0;
 }
