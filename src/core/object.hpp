@@ -158,8 +158,6 @@ private:
     friend class HandleTable;
     friend HINTERNET publish(const Ptr& obj, std::error_code& ec);
     friend struct OperationAccess;
-    friend CallResult run_operation(const Ptr& target, DWORD_PTR completion_context,
-                                    std::function<void(Done)> start);
 
     friend struct detail::SyncWaiter;
     void deliver(DWORD_PTR context, DWORD status, const void* info, DWORD length);

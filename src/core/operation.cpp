@@ -20,6 +20,7 @@ struct OperationState {
     Object::Ptr target;
     DWORD_PTR completion_context = 0;
     std::shared_ptr<detail::SyncWaiter> waiter;  // null for an asynchronous session
+    CompletionReport report = CompletionReport::result_and_error;
     std::atomic<bool> completed{false};
 };
 
@@ -34,7 +35,9 @@ std::error_code final_error(const OperationState& state, const std::error_code& 
 
 void send_request_complete(const std::shared_ptr<OperationState>& state, DWORD_PTR result,
                            std::error_code ec) {
-    const INTERNET_ASYNC_RESULT payload{result, to_win32_error(ec)};
+    INTERNET_ASYNC_RESULT payload{result, to_win32_error(ec)};
+    if (!ec && state->report == CompletionReport::bytes_available_in_error)
+        payload = {TRUE, static_cast<DWORD>(result)};
     state->target->notify_with_context(state->completion_context, INTERNET_STATUS_REQUEST_COMPLETE, &payload,
                                        sizeof(payload));
     OperationAccess::end(*state->target);
@@ -97,6 +100,11 @@ CallResult failure(DWORD code) { return {false, 0, make_error(code)}; }
 
 CallResult run_operation(const Object::Ptr& target, DWORD_PTR completion_context,
                          std::function<void(Done)> start) {
+    return run_operation(target, completion_context, std::move(start), CompletionReport::result_and_error);
+}
+
+CallResult run_operation(const Object::Ptr& target, DWORD_PTR completion_context,
+                         std::function<void(Done)> start, CompletionReport report) {
     Engine& engine = Engine::instance();
     if (engine.stopping()) return failure(ERROR_INTERNET_SHUTDOWN);
     if (!OperationAccess::begin(*target)) return failure(ERROR_INVALID_HANDLE);
@@ -104,6 +112,7 @@ CallResult run_operation(const Object::Ptr& target, DWORD_PTR completion_context
     auto state = std::make_shared<OperationState>();
     state->target = target;
     state->completion_context = completion_context;
+    state->report = report;
 
     if (target->async()) {
         try {

@@ -33,4 +33,12 @@ struct CallResult {
 CallResult run_operation(const Object::Ptr& target, DWORD_PTR completion_context,
                          std::function<void(Done)> start);
 
+// How a successful asynchronous completion is reported in INTERNET_ASYNC_RESULT.
+enum class CompletionReport {
+    result_and_error,           // {result, ERROR_SUCCESS}
+    bytes_available_in_error,   // {TRUE, (DWORD)result}: WinInet's InternetQueryDataAvailable quirk
+};
+CallResult run_operation(const Object::Ptr& target, DWORD_PTR completion_context,
+                         std::function<void(Done)> start, CompletionReport report);
+
 }  // namespace openinet::core

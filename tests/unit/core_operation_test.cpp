@@ -244,6 +244,28 @@ TEST_F(AsyncMode, ContextZeroGetsNoCallbacksButStillCompletes) {
     EXPECT_TRUE(for_handle(g_recorder.snapshot(), h).empty());
 }
 
+TEST_F(AsyncMode, QueryDataAvailableReportsCountInDwError) {
+    open(INTERNET_FLAG_ASYNC);
+    HINTERNET h = make_timer(5ms, 21);
+    DWORD available = 99;
+    EXPECT_FALSE(InternetQueryDataAvailable(h, &available, 0, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    ASSERT_TRUE(g_recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, h));
+    auto events = for_handle(g_recorder.snapshot(), h);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].result, static_cast<DWORD_PTR>(TRUE));
+    EXPECT_EQ(events[0].error, 10u);
+    EXPECT_EQ(available, 10u);
+}
+
+TEST_F(AsyncSyncMode, QueryDataAvailableReturnsCount) {
+    open(0);
+    HINTERNET h = make_timer(5ms, 22);
+    DWORD available = 99;
+    ASSERT_TRUE(InternetQueryDataAvailable(h, &available, 0, 0));
+    EXPECT_EQ(available, 10u);
+}
+
 TEST(EngineThreads, StartsLazilyAndRunsWorkOnItsOwnThreads) {
     auto& engine = core::Engine::instance();
     EXPECT_FALSE(engine.in_engine_thread());

@@ -58,6 +58,25 @@ public:
         return result.error;
     }
 
+    // Reports `bytes` available after the delay (written to *available at completion).
+    DWORD bytes = 10;
+    std::error_code query_data_available(DWORD* available, DWORD, DWORD_PTR ctx) override {
+        auto self = std::static_pointer_cast<TimerObject>(shared_from_this());
+        auto result = core::run_operation(
+            self, ctx,
+            [self, available](core::Done done) {
+                boost::asio::post(self->strand_, [self, available, done] {
+                    self->timer_.expires_after(self->delay_);
+                    self->timer_.async_wait([self, available, done](const boost::system::error_code& ec) {
+                        if (!ec) *available = self->bytes;
+                        done(ec ? 0 : self->bytes, ec);
+                    });
+                });
+            },
+            core::CompletionReport::bytes_available_in_error);
+        return result.error;
+    }
+
 protected:
     void on_close() override {
         auto self = std::static_pointer_cast<TimerObject>(shared_from_this());
