@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -55,6 +56,12 @@ TEST(HandleHammer, ConcurrentOpenUseCloseAndStaleLookups) {
     std::vector<HINTERNET> stale;
     std::atomic<bool> stop_probing{false};
     std::atomic<int> probe_hits{0};
+    struct ReadOutputs {
+        char buffer[16];
+        DWORD read = 0;
+    };
+    std::mutex outputs_mutex;
+    std::vector<std::unique_ptr<ReadOutputs>> outputs;
 
     std::thread prober([&] {
         std::mt19937 rng(7);
@@ -92,13 +99,20 @@ TEST(HandleHammer, ConcurrentOpenUseCloseAndStaleLookups) {
                 ASSERT_NE(request, nullptr);
                 expected_closings += 2;  // connect and request have contexts; the session has none
 
-                char buf[16];
-                DWORD read = 0;
+                // A pending read writes its outputs at completion, possibly after this
+                // iteration: they must outlive it (as in any WinInet program).
+                auto out = std::make_unique<ReadOutputs>();
+                char* buf = out->buffer;
+                DWORD& read = out->read;
+                {
+                    std::lock_guard lock(outputs_mutex);
+                    outputs.push_back(std::move(out));
+                }
                 if (async) {
-                    EXPECT_FALSE(InternetReadFile(request, buf, sizeof(buf), &read));
+                    EXPECT_FALSE(InternetReadFile(request, buf, sizeof(ReadOutputs::buffer), &read));
                     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
                 } else if (i % 4 == 1) {
-                    EXPECT_TRUE(InternetReadFile(request, buf, sizeof(buf), &read));
+                    EXPECT_TRUE(InternetReadFile(request, buf, sizeof(ReadOutputs::buffer), &read));
                 }
                 DWORD_PTR ctx = 5;
                 InternetSetOptionA(connect, INTERNET_OPTION_CONTEXT_VALUE, &ctx, sizeof(ctx));
