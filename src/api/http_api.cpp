@@ -1,0 +1,324 @@
+// The HTTP part of the C API: argument checks, W→UTF-8 conversion, handle lookup, then one
+// call into http::Request. InternetReadFile & co. live with the generic functions (core).
+#include "core/connection.hpp"
+#include "core/error.hpp"
+#include "core/object.hpp"
+#include "core/session.hpp"
+#include "core/text.hpp"
+#include "http/request.hpp"
+
+#include <openinet/wininet.h>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cstring>
+#include <cwchar>
+
+using namespace openinet;
+
+namespace {
+
+BOOL fail(const std::error_code& ec) {
+    set_last_error(ec);
+    return FALSE;
+}
+
+BOOL fail(DWORD code) {
+    set_last_error(code);
+    return FALSE;
+}
+
+BOOL outcome(const core::CallResult& r) {
+    if (r.ok) {
+        set_last_error(ERROR_SUCCESS);
+        return TRUE;
+    }
+    return fail(r.error);
+}
+
+// (DWORD)-1 means NUL-terminated for header strings.
+std::string headers_a(LPCSTR headers, DWORD length) {
+    if (!headers) return {};
+    if (length == static_cast<DWORD>(-1)) return std::string(headers);
+    return std::string(headers, strnlen(headers, length));
+}
+
+std::string headers_w(LPCWSTR headers, DWORD length) {
+    if (!headers) return {};
+    if (length == static_cast<DWORD>(-1) || length == 0) return text::to_utf8(headers);
+    std::size_t n = 0;
+    while (n < length && headers[n]) ++n;
+    return text::to_utf8(headers, n);
+}
+
+std::shared_ptr<http::Request> find_request(HINTERNET h, std::error_code& ec) {
+    return core::lookup<http::Request>(h, ec);
+}
+
+HINTERNET open_request(HINTERNET connect_handle, std::optional<std::string> verb,
+                       std::optional<std::string> object, std::optional<std::string> version,
+                       std::optional<std::string> referrer, std::vector<std::string> accept_types,
+                       DWORD flags, DWORD_PTR context) {
+    std::error_code ec;
+    auto connect = core::lookup<core::Connection>(connect_handle, ec);
+    if (!connect) {
+        set_last_error(ec);
+        return nullptr;
+    }
+    if (connect->service() != INTERNET_SERVICE_HTTP) {
+        set_last_error(ERROR_INTERNET_INCORRECT_HANDLE_TYPE);
+        return nullptr;
+    }
+    http::OpenParams params;
+    if (verb && !verb->empty()) params.verb = *verb;
+    if (object && !object->empty()) params.object = *object;
+    if (version && !version->empty()) params.version = *version;
+    params.referrer = std::move(referrer);
+    params.accept_types = std::move(accept_types);
+    params.flags = flags;
+    params.context = context;
+    auto request = std::make_shared<http::Request>(connect, std::move(params));
+    HINTERNET h = core::publish(request, ec);
+    if (!h) {
+        set_last_error(ec);
+        return nullptr;
+    }
+    set_last_error(ERROR_SUCCESS);
+    return h;
+}
+
+// Windows reads at most this many accept types; a longer list is a bogus pointer anyway.
+constexpr std::size_t kMaxAcceptTypes = 256;
+
+BOOL add_headers(HINTERNET h, std::string text, DWORD modifiers) {
+    std::error_code ec;
+    auto request = find_request(h, ec);
+    if (!request) return fail(ec);
+    if (auto e = request->add_headers(text, modifiers)) return fail(e);
+    set_last_error(ERROR_SUCCESS);
+    return TRUE;
+}
+
+BOOL send_request(HINTERNET h, std::string headers, LPVOID optional, DWORD optional_length) {
+    std::error_code ec;
+    auto request = find_request(h, ec);
+    if (!request) return fail(ec);
+    std::string body;
+    if (optional && optional_length) body.assign(static_cast<const char*>(optional), optional_length);
+    return outcome(request->send(std::move(headers), std::move(body)));
+}
+
+template <class Buffers>
+BOOL send_request_ex(HINTERNET h, Buffers* in, Buffers* out, DWORD flags, DWORD_PTR context,
+                     std::string headers) {
+    std::error_code ec;
+    auto request = find_request(h, ec);
+    if (!request) return fail(ec);
+    if (out) return fail(ERROR_INVALID_PARAMETER);
+    std::uint64_t total = 0;
+    if (in) {
+        if (in->dwStructSize != sizeof(Buffers)) return fail(ERROR_INVALID_PARAMETER);
+        total = in->dwBufferTotal;
+    }
+    return outcome(request->send_ex(std::move(headers), total, (flags & HSR_CHUNKED) != 0, context));
+}
+
+template <class Buffers>
+BOOL end_request(HINTERNET h, Buffers* out, DWORD_PTR context) {
+    std::error_code ec;
+    auto request = find_request(h, ec);
+    if (!request) return fail(ec);
+    if (out) return fail(ERROR_INVALID_PARAMETER);
+    return outcome(request->end_request(context));
+}
+
+BOOL query_info(HINTERNET h, DWORD level, LPVOID buffer, LPDWORD length, LPDWORD index, bool wide) {
+    std::error_code ec;
+    auto request = find_request(h, ec);
+    if (!request) return fail(ec);
+    if (!length) return fail(ERROR_INVALID_PARAMETER);
+    if (auto e = request->query_info(level, buffer, length, index, wide)) return fail(e);
+    set_last_error(ERROR_SUCCESS);
+    return TRUE;
+}
+
+HINTERNET open_url(HINTERNET session_handle, const std::string& url, std::string headers, DWORD flags,
+                   DWORD_PTR context) {
+    std::error_code ec;
+    auto session = core::lookup<core::Session>(session_handle, ec);
+    if (!session) {
+        set_last_error(ec);
+        return nullptr;
+    }
+    if (url.empty()) {
+        set_last_error(ERROR_INVALID_PARAMETER);
+        return nullptr;
+    }
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) {
+        set_last_error(url.find(':') == std::string::npos ? ERROR_INTERNET_UNRECOGNIZED_SCHEME
+                                                           : ERROR_INTERNET_INVALID_URL);
+        return nullptr;
+    }
+    const auto scheme = parsed->scheme_id();
+    if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) {
+        // ftp:// (and file://, gopher://) are not served by this build of InternetOpenUrl:
+        // the FTP layer registers its own path when it lands.
+        set_last_error(ERROR_INTERNET_UNRECOGNIZED_SCHEME);
+        return nullptr;
+    }
+    const bool tls = scheme == boost::urls::scheme::https;
+    core::ConnectParams cp;
+    cp.server = std::string(parsed->encoded_host_address());
+    if (cp.server.empty()) {
+        set_last_error(ERROR_INTERNET_INVALID_URL);
+        return nullptr;
+    }
+    cp.port = parsed->has_port() ? parsed->port_number() : static_cast<INTERNET_PORT>(tls ? 443 : 80);
+    cp.user = std::string(parsed->user());
+    cp.password = std::string(parsed->password());
+    cp.service = INTERNET_SERVICE_HTTP;
+    cp.flags = tls ? INTERNET_FLAG_SECURE : 0;
+    cp.context = 0;  // the hidden connect handle sends no notifications
+    auto connect = std::make_shared<core::Connection>(session, cp);
+    if (!core::publish(connect, ec)) {
+        set_last_error(ec);
+        return nullptr;
+    }
+    http::OpenParams params;
+    params.object = std::string(parsed->encoded_path());
+    if (params.object.empty()) params.object = "/";
+    if (parsed->has_query()) params.object += "?" + std::string(parsed->encoded_query());
+    params.flags = flags | (tls ? INTERNET_FLAG_SECURE : 0);
+    params.context = context;
+    params.accept_types = {"*/*"};
+    auto request = std::make_shared<http::Request>(connect, std::move(params), true);
+    HINTERNET h = core::publish(request, ec);
+    if (!h) {
+        connect->close();
+        set_last_error(ec);
+        return nullptr;
+    }
+    request->set_close_on_failure();
+    auto result = request->send(std::move(headers), {}, reinterpret_cast<DWORD_PTR>(h));
+    if (result.ok) {
+        set_last_error(ERROR_SUCCESS);
+        return h;
+    }
+    if (!is_pending(result.error)) request->close();
+    set_last_error(result.error);
+    return nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+HINTERNET WINAPI HttpOpenRequestA(HINTERNET hConnect, LPCSTR lpszVerb, LPCSTR lpszObjectName,
+                                  LPCSTR lpszVersion, LPCSTR lpszReferrer, LPCSTR* lplpszAcceptTypes,
+                                  DWORD dwFlags, DWORD_PTR dwContext) {
+    auto opt = [](LPCSTR s) { return s ? std::optional<std::string>(s) : std::nullopt; };
+    std::vector<std::string> types;
+    for (std::size_t i = 0; lplpszAcceptTypes && i < kMaxAcceptTypes && lplpszAcceptTypes[i]; ++i)
+        types.emplace_back(lplpszAcceptTypes[i]);
+    return open_request(hConnect, opt(lpszVerb), opt(lpszObjectName), opt(lpszVersion), opt(lpszReferrer),
+                        std::move(types), dwFlags, dwContext);
+}
+
+HINTERNET WINAPI HttpOpenRequestW(HINTERNET hConnect, LPCWSTR lpszVerb, LPCWSTR lpszObjectName,
+                                  LPCWSTR lpszVersion, LPCWSTR lpszReferrer, LPCWSTR* lplpszAcceptTypes,
+                                  DWORD dwFlags, DWORD_PTR dwContext) {
+    std::vector<std::string> types;
+    for (std::size_t i = 0; lplpszAcceptTypes && i < kMaxAcceptTypes && lplpszAcceptTypes[i]; ++i)
+        types.push_back(text::to_utf8(lplpszAcceptTypes[i]));
+    return open_request(hConnect, text::to_utf8_nullable(lpszVerb), text::to_utf8_nullable(lpszObjectName),
+                        text::to_utf8_nullable(lpszVersion), text::to_utf8_nullable(lpszReferrer),
+                        std::move(types), dwFlags, dwContext);
+}
+
+BOOL WINAPI HttpAddRequestHeadersA(HINTERNET hRequest, LPCSTR lpszHeaders, DWORD dwHeadersLength,
+                                   DWORD dwModifiers) {
+    if (!lpszHeaders || dwHeadersLength == 0) {
+        std::error_code ec;
+        if (!find_request(hRequest, ec)) return fail(ec);
+        return fail(ERROR_INVALID_PARAMETER);
+    }
+    return add_headers(hRequest, headers_a(lpszHeaders, dwHeadersLength), dwModifiers);
+}
+
+BOOL WINAPI HttpAddRequestHeadersW(HINTERNET hRequest, LPCWSTR lpszHeaders, DWORD dwHeadersLength,
+                                   DWORD dwModifiers) {
+    if (!lpszHeaders) {
+        std::error_code ec;
+        if (!find_request(hRequest, ec)) return fail(ec);
+        return fail(ERROR_INVALID_PARAMETER);
+    }
+    return add_headers(hRequest, headers_w(lpszHeaders, dwHeadersLength), dwModifiers);
+}
+
+BOOL WINAPI HttpSendRequestA(HINTERNET hRequest, LPCSTR lpszHeaders, DWORD dwHeadersLength,
+                             LPVOID lpOptional, DWORD dwOptionalLength) {
+    if (lpszHeaders && dwHeadersLength == 0 && lpszHeaders[0] != '\0') {
+        std::error_code ec;
+        if (!find_request(hRequest, ec)) return fail(ec);
+        return fail(ERROR_INVALID_PARAMETER);
+    }
+    return send_request(hRequest, headers_a(lpszHeaders, dwHeadersLength), lpOptional, dwOptionalLength);
+}
+
+BOOL WINAPI HttpSendRequestW(HINTERNET hRequest, LPCWSTR lpszHeaders, DWORD dwHeadersLength,
+                             LPVOID lpOptional, DWORD dwOptionalLength) {
+    return send_request(hRequest, headers_w(lpszHeaders, dwHeadersLength), lpOptional, dwOptionalLength);
+}
+
+BOOL WINAPI HttpSendRequestExA(HINTERNET hRequest, LPINTERNET_BUFFERSA lpBuffersIn,
+                               LPINTERNET_BUFFERSA lpBuffersOut, DWORD dwFlags, DWORD_PTR dwContext) {
+    std::string headers;
+    if (lpBuffersIn && lpBuffersIn->lpcszHeader)
+        headers = headers_a(lpBuffersIn->lpcszHeader, lpBuffersIn->dwHeadersLength);
+    return send_request_ex(hRequest, lpBuffersIn, lpBuffersOut, dwFlags, dwContext, std::move(headers));
+}
+
+BOOL WINAPI HttpSendRequestExW(HINTERNET hRequest, LPINTERNET_BUFFERSW lpBuffersIn,
+                               LPINTERNET_BUFFERSW lpBuffersOut, DWORD dwFlags, DWORD_PTR dwContext) {
+    std::string headers;
+    if (lpBuffersIn && lpBuffersIn->lpcszHeader)
+        headers = headers_w(lpBuffersIn->lpcszHeader, lpBuffersIn->dwHeadersLength);
+    return send_request_ex(hRequest, lpBuffersIn, lpBuffersOut, dwFlags, dwContext, std::move(headers));
+}
+
+BOOL WINAPI HttpEndRequestA(HINTERNET hRequest, LPINTERNET_BUFFERSA lpBuffersOut, DWORD dwFlags,
+                            DWORD_PTR dwContext) {
+    return end_request(hRequest, lpBuffersOut, dwContext);
+}
+
+BOOL WINAPI HttpEndRequestW(HINTERNET hRequest, LPINTERNET_BUFFERSW lpBuffersOut, DWORD dwFlags,
+                            DWORD_PTR dwContext) {
+    return end_request(hRequest, lpBuffersOut, dwContext);
+}
+
+BOOL WINAPI HttpQueryInfoA(HINTERNET hRequest, DWORD dwInfoLevel, LPVOID lpBuffer,
+                           LPDWORD lpdwBufferLength, LPDWORD lpdwIndex) {
+    return query_info(hRequest, dwInfoLevel, lpBuffer, lpdwBufferLength, lpdwIndex, false);
+}
+
+BOOL WINAPI HttpQueryInfoW(HINTERNET hRequest, DWORD dwInfoLevel, LPVOID lpBuffer,
+                           LPDWORD lpdwBufferLength, LPDWORD lpdwIndex) {
+    return query_info(hRequest, dwInfoLevel, lpBuffer, lpdwBufferLength, lpdwIndex, true);
+}
+
+HINTERNET WINAPI InternetOpenUrlA(HINTERNET hInternet, LPCSTR lpszUrl, LPCSTR lpszHeaders,
+                                  DWORD dwHeadersLength, DWORD dwFlags, DWORD_PTR dwContext) {
+    return open_url(hInternet, lpszUrl ? std::string(lpszUrl) : std::string(),
+                    headers_a(lpszHeaders, dwHeadersLength ? dwHeadersLength : static_cast<DWORD>(-1)),
+                    dwFlags, dwContext);
+}
+
+HINTERNET WINAPI InternetOpenUrlW(HINTERNET hInternet, LPCWSTR lpszUrl, LPCWSTR lpszHeaders,
+                                  DWORD dwHeadersLength, DWORD dwFlags, DWORD_PTR dwContext) {
+    return open_url(hInternet, lpszUrl ? text::to_utf8(lpszUrl) : std::string(),
+                    headers_w(lpszHeaders, dwHeadersLength), dwFlags, dwContext);
+}
+
+}  // extern "C"

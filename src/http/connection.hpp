@@ -1,0 +1,81 @@
+// One HTTP connection: a net::Stream, the strand it lives on, and the bytes already received
+// from it that nobody has consumed yet (what a head read over-read is the start of the body).
+#pragma once
+
+#include "net/stream.hpp"
+
+#include <openinet/wininet.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace openinet::http {
+
+// What a pooled connection must match to be reused for a request.
+struct PoolKey {
+    std::string host;
+    std::uint16_t port = 0;
+    bool tls = false;
+    DWORD security_flags = 0;
+    bool operator==(const PoolKey&) const = default;
+};
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+class Connection {
+public:
+    Connection(PoolKey key, Strand strand, std::unique_ptr<net::Stream> stream)
+        : key_(std::move(key)), strand_(std::move(strand)), stream_(std::move(stream)) {}
+    ~Connection() { if (stream_) stream_->close(); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    const PoolKey& key() const noexcept { return key_; }
+    // Every use of the stream happens on this strand (net::Stream's rule).
+    const Strand& strand() const noexcept { return strand_; }
+    net::Stream& stream() noexcept { return *stream_; }
+
+    // Received, unconsumed bytes: [data(), data() + size()).
+    const char* data() const noexcept { return inbound_.data() + begin_; }
+    std::size_t size() const noexcept { return end_ - begin_; }
+    void consume(std::size_t n) noexcept {
+        begin_ += n;
+        if (begin_ == end_) begin_ = end_ = 0;
+    }
+    // Space to read more into (at least `min_free` bytes); call commit() with what arrived.
+    char* prepare(std::size_t min_free) {
+        if (begin_ > 0 && inbound_.size() - end_ < min_free) {
+            std::copy(inbound_.begin() + static_cast<std::ptrdiff_t>(begin_),
+                      inbound_.begin() + static_cast<std::ptrdiff_t>(end_), inbound_.begin());
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (inbound_.size() - end_ < min_free) inbound_.resize(end_ + min_free);
+        return inbound_.data() + end_;
+    }
+    std::size_t free_space() const noexcept { return inbound_.size() - end_; }
+    void commit(std::size_t n) noexcept { end_ += n; }
+    void put_back(const char* bytes, std::size_t n) {
+        std::copy(bytes, bytes + n, prepare(n));
+        commit(n);
+    }
+
+    // How many responses were completely read from this connection (0 = fresh).
+    unsigned responses_completed = 0;
+    std::chrono::steady_clock::time_point idle_since{};
+
+private:
+    PoolKey key_;
+    Strand strand_;
+    std::unique_ptr<net::Stream> stream_;
+    std::vector<char> inbound_;
+    std::size_t begin_ = 0, end_ = 0;
+};
+
+}  // namespace openinet::http
