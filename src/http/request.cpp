@@ -30,9 +30,18 @@ bool is_redirect_status(unsigned status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+bool is_eof(const std::error_code& ec) {
+    static const std::error_code eof = boost::system::error_code(boost::asio::error::eof);
+    return ec == eof;
+}
+
+bool is_aborted(const std::error_code& ec) {
+    return ec == std::errc::operation_canceled;
+}
+
 bool is_peer_drop(const std::error_code& ec) {
-    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
-           ec == boost::asio::error::broken_pipe || ec == boost::asio::error::connection_aborted;
+    return is_eof(ec) || ec == std::errc::connection_reset || ec == std::errc::broken_pipe ||
+           ec == std::errc::connection_aborted;
 }
 
 std::string bracket_if_ipv6(const std::string& host) {
@@ -416,7 +425,7 @@ void Request::on_head_data(std::error_code ec, std::size_t bytes) {
     cancel_timer();
     if (ec) {
         if (head_bytes_ == 0 && retry_on_fresh_connection(ec)) return;
-        if (ec == boost::asio::error::eof)  // closed before a complete head arrived
+        if (is_eof(ec))  // closed before a complete head arrived
             return finish_send(make_error(ERROR_HTTP_INVALID_SERVER_RESPONSE));
         return finish_send(map_io_error(ec, false));
     }
@@ -456,7 +465,7 @@ void Request::on_head_complete(ResponseHead head) {
             framing_ = framing;
             remaining_ = length;
             raw_complete_ = framing == Framing::none || (framing == Framing::content_length && length == 0);
-            body_done_ = false;
+            body_done_ = raw_complete_;  // no body at all
             const std::string* connection = head.find("Connection");
             const bool close_asked = connection && connection->find("close") != std::string::npos;
             const bool keep_asked = connection && (connection->find("keep-alive") != std::string::npos ||
@@ -598,7 +607,7 @@ void Request::drain_then(std::function<void()> next, unsigned budget_reads) {
             me->cancel_timer();
             if (me->cancelled_now()) return me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
             if (ec) {
-                if (me->framing_ != Framing::until_close || ec != boost::asio::error::eof) {
+                if (me->framing_ != Framing::until_close || !is_eof(ec)) {
                     me->close_connection_notify();
                     return next();
                 }
@@ -722,10 +731,10 @@ std::error_code Request::map_io_error(const std::error_code& ec, bool mid_body) 
     std::lock_guard lock(state_mutex_);
     if (cancelled_) return make_error(ERROR_INTERNET_OPERATION_CANCELLED);
     if (timed_out_) return make_error(ERROR_INTERNET_TIMEOUT);
-    if (ec == boost::asio::error::eof) return make_error(ERROR_INTERNET_CONNECTION_ABORTED);
-    if (ec == boost::asio::error::operation_aborted) return make_error(ERROR_INTERNET_OPERATION_CANCELLED);
-    if (ec == boost::asio::error::connection_reset) return make_error(ERROR_INTERNET_CONNECTION_RESET);
-    if (ec == boost::asio::error::broken_pipe || ec == boost::asio::error::connection_aborted)
+    if (is_eof(ec)) return make_error(ERROR_INTERNET_CONNECTION_ABORTED);
+    if (is_aborted(ec)) return make_error(ERROR_INTERNET_OPERATION_CANCELLED);
+    if (ec == std::errc::connection_reset) return make_error(ERROR_INTERNET_CONNECTION_RESET);
+    if (ec == std::errc::broken_pipe || ec == std::errc::connection_aborted)
         return make_error(ERROR_INTERNET_CONNECTION_ABORTED);
     auto mapped = normalize_error(ec);
     if (mid_body && to_win32_error(mapped) == ERROR_INTERNET_INTERNAL_ERROR)
@@ -824,8 +833,7 @@ std::size_t Request::take_locked(char* out, std::size_t cap, std::error_code& ec
 }
 
 bool Request::body_exhausted_locked() const {
-    return body_done_ && ready_begin_ == ready_.size() ||
-           (raw_complete_ && !content_decoder_ && ready_begin_ == ready_.size());
+    return body_done_ && ready_begin_ == ready_.size();
 }
 
 void Request::body_finished_locked(std::unique_ptr<Connection>& to_pool) {
@@ -979,7 +987,7 @@ void Request::on_body_data(char* out, std::size_t cap, std::size_t filled, DWORD
         bool clean_end = false;
         {
             std::lock_guard lock(state_mutex_);
-            if (ec == boost::asio::error::eof && framing_ == Framing::until_close && !cancelled_ && !timed_out_) {
+            if (is_eof(ec) && framing_ == Framing::until_close && !cancelled_ && !timed_out_) {
                 raw_complete_ = true;
                 keep_alive_ = false;
                 clean_end = true;
@@ -1060,7 +1068,7 @@ void Request::wait_for_data(std::function<void(std::error_code)> then) {
             bool clean_end = false;
             {
                 std::lock_guard lock(me->state_mutex_);
-                if (ec == boost::asio::error::eof && me->framing_ == Framing::until_close && !me->cancelled_ &&
+                if (is_eof(ec) && me->framing_ == Framing::until_close && !me->cancelled_ &&
                     !me->timed_out_) {
                     me->raw_complete_ = me->body_done_ = true;
                     me->keep_alive_ = false;

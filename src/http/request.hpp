@@ -30,9 +30,6 @@ struct Target {
     std::uint16_t port = 80;
     std::string path = "/";  // origin-form: path + query
     std::string url() const;
-    // InternetOpenUrl: the caller never sees the handle when an async send fails, so the
-    // request closes itself after reporting the failure.
-    void set_close_on_failure() noexcept { close_on_failure_ = true; }
     std::string host_header() const;  // host, plus ":port" when not the scheme's default
 };
 
@@ -69,6 +66,9 @@ public:
     std::error_code query_info(DWORD level, void* buffer, DWORD* length, DWORD* index, bool wide);
 
     std::string url() const;
+    // InternetOpenUrl: the caller never sees the handle when an async send fails, so the
+    // request closes itself after reporting the failure.
+    void set_close_on_failure() noexcept { close_on_failure_ = true; }
 
     std::error_code query_option(DWORD option, void* buffer, DWORD* length, bool wide) override;
     std::error_code set_option(DWORD option, const void* buffer, DWORD length, bool wide) override;
