@@ -501,7 +501,8 @@ void Request::follow_redirect(const std::string& location) {
     bool other_scheme = false;
     {
         std::lock_guard lock(state_mutex_);
-        auto base = boost::urls::parse_uri(target_.url());
+        const std::string current = target_.url();
+        auto base = boost::urls::parse_uri(current);
         auto reference = boost::urls::parse_uri_reference(location);
         boost::urls::url resolved;
         bool valid = base && reference && boost::urls::resolve(*base, *reference, resolved);
@@ -1127,11 +1128,11 @@ std::error_code Request::query_data_available(DWORD* available, DWORD flags, DWO
         if (ready_begin_ < ready_.size() || body_done_) return {};
     }
     auto me = self();
-    const bool is_async = async();
+    // Windows reports the count in dwError of the completion (reference §2.2).
     auto result = core::run_operation(shared_from_this(), ctx ? ctx : context(),
-                                      [me, available, is_async](core::Done done) {
-        boost::asio::post(*me->exec_, [me, available, is_async, done = std::move(done)]() mutable {
-            me->wait_for_data([me, available, is_async, done = std::move(done)](std::error_code ec) {
+                                      [me, available](core::Done done) {
+        boost::asio::post(*me->exec_, [me, available, done = std::move(done)]() mutable {
+            me->wait_for_data([me, available, done = std::move(done)](std::error_code ec) {
                 if (ec) return done(0, ec);
                 DWORD n;
                 {
@@ -1139,11 +1140,10 @@ std::error_code Request::query_data_available(DWORD* available, DWORD flags, DWO
                     n = static_cast<DWORD>(me->ready_.size() - me->ready_begin_);
                 }
                 *available = n;
-                // Windows reports the count in dwError of the completion (reference §2.2).
-                done(1, is_async && n ? make_error(n) : std::error_code{});
+                done(n, {});
             });
         });
-    });
+    }, core::CompletionReport::bytes_available_in_error);
     if (result.ok) return {};
     return result.error;
 }
@@ -1220,13 +1220,10 @@ std::error_code Request::query_info(DWORD level, void* buffer, DWORD* length, DW
         if (id == HTTP_QUERY_CUSTOM) {
             if (!buffer) return make_error(ERROR_INVALID_PARAMETER);
             if (wide) {
-                const wchar_t* w = static_cast<const wchar_t*>(buffer);
-                std::size_t n = 0;
-                while (n < *length / sizeof(wchar_t) && w[n]) ++n;
-                header_name = text::to_utf8(w, n);
+                // The name is NUL-terminated; *length is the capacity for the answer.
+                header_name = text::to_utf8(static_cast<const wchar_t*>(buffer));
             } else {
-                const char* a = static_cast<const char*>(buffer);
-                header_name.assign(a, strnlen(a, *length));
+                header_name = static_cast<const char*>(buffer);
             }
         } else {
             header_name = std::string(query_header_name(id));
