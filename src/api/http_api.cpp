@@ -6,11 +6,10 @@
 #include "core/session.hpp"
 #include "core/text.hpp"
 #include "http/request.hpp"
+#include "url/url.hpp"
 
 #include <openinet/wininet.h>
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <cstring>
 #include <cwchar>
@@ -117,11 +116,15 @@ BOOL send_request_ex(HINTERNET h, Buffers* in, Buffers* out, DWORD flags, DWORD_
     if (!request) return fail(ec);
     if (out) return fail(ERROR_INVALID_PARAMETER);
     std::uint64_t total = 0;
+    std::string initial;
     if (in) {
         if (in->dwStructSize != sizeof(Buffers)) return fail(ERROR_INVALID_PARAMETER);
         total = in->dwBufferTotal;
+        if (in->lpvBuffer && in->dwBufferLength)
+            initial.assign(static_cast<const char*>(in->lpvBuffer), in->dwBufferLength);
     }
-    return outcome(request->send_ex(std::move(headers), total, (flags & HSR_CHUNKED) != 0, context));
+    return outcome(request->send_ex(std::move(headers), std::move(initial), total, (flags & HSR_CHUNKED) != 0,
+                                    context));
 }
 
 template <class Buffers>
@@ -155,41 +158,44 @@ HINTERNET open_url(HINTERNET session_handle, const std::string& url, std::string
         set_last_error(ERROR_INVALID_PARAMETER);
         return nullptr;
     }
-    auto parsed = boost::urls::parse_uri(url);
-    if (!parsed) {
-        set_last_error(url.find(':') == std::string::npos ? ERROR_INTERNET_UNRECOGNIZED_SCHEME
-                                                           : ERROR_INTERNET_INVALID_URL);
+    url::CrackedUrl cracked;
+    if (auto error = url::crack(url, cracked); error != url::Error::none) {
+        set_last_error(static_cast<DWORD>(error));
         return nullptr;
     }
-    const auto scheme = parsed->scheme_id();
-    if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) {
-        // ftp:// (and file://, gopher://) are not served by this build of InternetOpenUrl:
-        // the FTP layer registers its own path when it lands.
+    if (cracked.scheme != url::Scheme::http && cracked.scheme != url::Scheme::https) {
+        // This InternetOpenUrl serves http and https. ftp:// (and file://, gopher://) fail
+        // here until the FTP layer adds its own path (docs/internals/http.md).
         set_last_error(ERROR_INTERNET_UNRECOGNIZED_SCHEME);
         return nullptr;
     }
-    const bool tls = scheme == boost::urls::scheme::https;
+    const bool tls = cracked.scheme == url::Scheme::https;
+    auto part = [&](const url::Range& r) { return r.present ? url.substr(r.offset, r.length) : std::string(); };
     core::ConnectParams cp;
-    cp.server = std::string(parsed->encoded_host_address());
+    cp.server = part(cracked.host);
+    if (cp.server.size() > 2 && cp.server.front() == '[' && cp.server.back() == ']')
+        cp.server = cp.server.substr(1, cp.server.size() - 2);
     if (cp.server.empty()) {
         set_last_error(ERROR_INTERNET_INVALID_URL);
         return nullptr;
     }
-    cp.port = parsed->has_port() ? parsed->port_number() : static_cast<INTERNET_PORT>(tls ? 443 : 80);
-    cp.user = std::string(parsed->user());
-    cp.password = std::string(parsed->password());
+    cp.port = cracked.port ? cracked.port : static_cast<INTERNET_PORT>(tls ? 443 : 80);
+    if (cracked.user.present) cp.user = url::copied_text(url, cracked, url::Part::user, url::flag::decode);
+    if (cracked.password.present)
+        cp.password = url::copied_text(url, cracked, url::Part::password, url::flag::decode);
     cp.service = INTERNET_SERVICE_HTTP;
     cp.flags = tls ? INTERNET_FLAG_SECURE : 0;
     cp.context = 0;  // the hidden connect handle sends no notifications
+    std::string object = part(cracked.path) + part(cracked.extra);
+    if (auto hash = object.find('#'); hash != std::string::npos) object.resize(hash);  // never sent
+    if (object.empty() || object.front() != '/') object.insert(0, "/");
     auto connect = std::make_shared<core::Connection>(session, cp);
     if (!core::publish(connect, ec)) {
         set_last_error(ec);
         return nullptr;
     }
     http::OpenParams params;
-    params.object = std::string(parsed->encoded_path());
-    if (params.object.empty()) params.object = "/";
-    if (parsed->has_query()) params.object += "?" + std::string(parsed->encoded_query());
+    params.object = std::move(object);
     params.flags = flags | (tls ? INTERNET_FLAG_SECURE : 0);
     params.context = context;
     params.accept_types = {"*/*"};

@@ -174,8 +174,8 @@ core::CallResult Request::send(std::string extra_headers, std::string body, DWOR
     return start_send(SendMode::whole, context(), success_result);
 }
 
-core::CallResult Request::send_ex(std::string extra_headers, std::uint64_t total_length, bool chunked,
-                                  DWORD_PTR context) {
+core::CallResult Request::send_ex(std::string extra_headers, std::string initial_body, std::uint64_t total_length,
+                                  bool chunked, DWORD_PTR context) {
     {
         std::lock_guard lock(state_mutex_);
         if (phase_ == Phase::sending || phase_ == Phase::receiving || phase_ == Phase::body_upload)
@@ -184,11 +184,20 @@ core::CallResult Request::send_ex(std::string extra_headers, std::uint64_t total
             if (auto ec = headers_.apply(extra_headers, HTTP_ADDREQ_FLAG_ADD | HTTP_ADDREQ_FLAG_REPLACE))
                 return {false, 0, ec};
         }
-        body_.clear();
         body_streamed_ = true;
         upload_total_ = total_length;
         upload_chunked_ = chunked;
-        uploaded_ = 0;
+        uploaded_ = initial_body.size();
+        body_.clear();
+        if (!initial_body.empty()) {
+            if (chunked) {
+                char hex[20];
+                auto [end, ignored] = std::to_chars(hex, hex + sizeof hex, initial_body.size(), 16);
+                body_.assign(hex, end).append("\r\n").append(initial_body).append("\r\n");
+            } else {
+                body_ = std::move(initial_body);
+            }
+        }
     }
     return start_send(SendMode::head_only, context, 1);
 }
@@ -352,7 +361,7 @@ void Request::write_request() {
             if (!timer_) timer_.emplace(*exec_);
             head_ = build_head_locked();
             buffers.push_back(boost::asio::buffer(head_));
-            if (send_mode_ == SendMode::whole && !body_.empty()) buffers.push_back(boost::asio::buffer(body_));
+            if (send_mode_ != SendMode::finish_upload && !body_.empty()) buffers.push_back(boost::asio::buffer(body_));
         }
     }
     if (cancelled_now()) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));

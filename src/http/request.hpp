@@ -58,8 +58,9 @@ public:
     core::CallResult send(std::string extra_headers, std::string body, DWORD_PTR success_result = 1);
     // HttpSendRequestEx: sends the head; the body follows through write(); `chunked` sends
     // it with chunked transfer coding, otherwise Content-Length is `total_length`.
-    core::CallResult send_ex(std::string extra_headers, std::uint64_t total_length, bool chunked,
-                             DWORD_PTR context);
+    // `initial_body` (INTERNET_BUFFERS.lpvBuffer) goes out right after the head.
+    core::CallResult send_ex(std::string extra_headers, std::string initial_body, std::uint64_t total_length,
+                             bool chunked, DWORD_PTR context);
     // HttpEndRequest: finishes the body and reads the response (following redirects).
     core::CallResult end_request(DWORD_PTR context);
     // HttpQueryInfoA/W (length already checked non-null).

@@ -90,6 +90,26 @@ TEST_F(HttpUpload, StreamedChunkedToEcho) {
     EXPECT_EQ(*body, expected);
 }
 
+TEST_F(HttpUpload, InitialBufferGoesWithTheHead) {
+    InetHandle r(HttpOpenRequestA(connect_, "POST", "/echo/body", nullptr, nullptr, nullptr, 0, 0));
+    char first[] = "head-part";
+    INTERNET_BUFFERSA in{};
+    in.dwStructSize = sizeof in;
+    in.lpvBuffer = first;
+    in.dwBufferLength = 9;
+    in.dwBufferTotal = 14;
+    in.lpcszHeader = "Content-Type: text/plain\r\n";
+    in.dwHeadersLength = static_cast<DWORD>(-1);
+    ASSERT_TRUE(HttpSendRequestExA(r, &in, nullptr, 0, 0)) << GetLastError();
+    DWORD written = 0;
+    ASSERT_TRUE(InternetWriteFile(r, "tail!", 5, &written));
+    ASSERT_TRUE(HttpEndRequestA(r, nullptr, 0, 0)) << GetLastError();
+    auto body = read_all(r);
+    ASSERT_TRUE(body);
+    EXPECT_EQ(*body, "head-parttail!");
+    EXPECT_EQ(query_string(r, HTTP_QUERY_CONTENT_TYPE | HTTP_QUERY_FLAG_REQUEST_HEADERS), "text/plain");
+}
+
 TEST_F(HttpUpload, ArgumentChecks) {
     InetHandle r(HttpOpenRequestA(connect_, "POST", "/echo/body", nullptr, nullptr, nullptr, 0, 0));
     INTERNET_BUFFERSA in{};
