@@ -693,12 +693,14 @@ void Request::arm_timer(DWORD ms) {
     auto me = self();
     timer_->async_wait([me, generation](const boost::system::error_code& ec) {
         if (ec || generation != me->timer_generation_) return;
+        std::shared_ptr<net::Connector> connector;
         {
             std::lock_guard lock(me->state_mutex_);
             me->timed_out_ = true;
+            connector = me->connector_;
+            if (me->conn_) me->conn_->stream().close();
         }
-        if (me->connector_) me->connector_->cancel();
-        if (me->conn_) me->conn_->stream().close();
+        if (connector) connector->cancel();
     });
 }
 
@@ -717,11 +719,12 @@ void Request::abort_io() {
             return;
         }
         connector = connector_;
+        ++timer_generation_;
+        if (timer_) timer_->cancel();
+        // Closing completes pending reads/writes with operation_aborted (never inline).
+        if (conn_) conn_->stream().close();
     }
     if (connector) connector->cancel();
-    ++timer_generation_;
-    if (timer_) timer_->cancel();
-    if (conn_) conn_->stream().close();
 }
 
 void Request::on_close() {
