@@ -99,20 +99,36 @@ Setup prepare(Stage stage) {
 
 class CancelSync : public ::testing::TestWithParam<Stage> {};
 
+DWORD stage_notification(Stage stage) {
+    switch (stage) {
+        case Stage::resolving: return INTERNET_STATUS_RESOLVING_NAME;
+        case Stage::tls_handshake: return INTERNET_STATUS_CONNECTED_TO_SERVER;
+        case Stage::sending: return INTERNET_STATUS_SENDING_REQUEST;
+        case Stage::head: return INTERNET_STATUS_RECEIVING_RESPONSE;
+        case Stage::body: return INTERNET_STATUS_RECEIVING_RESPONSE;
+    }
+    return 0;
+}
+
 TEST_P(CancelSync, CloseFromAnotherThreadReleasesTheCall) {
     ResolverGuard resolver;
+    Recorder recorder;
     auto s = prepare(GetParam());
     InetHandle session(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+    InternetSetStatusCallbackA(session, &Recorder::callback);
     InetHandle c(InternetConnectA(session, s.host.c_str(), s.server->port(), nullptr, nullptr, INTERNET_SERVICE_HTTP,
-                                  0, 0));
+                                  0, 1));
     HINTERNET r = HttpOpenRequestA(c, s.body.empty() ? "GET" : "POST", "/", nullptr, nullptr, nullptr,
-                                   s.flags, 0);
+                                   s.flags, 2);
     ASSERT_TRUE(r);
     DWORD timeout = 60000;  // the close, not a timeout, must end the call
     InternetSetOptionA(r, INTERNET_OPTION_RECEIVE_TIMEOUT, &timeout, sizeof timeout);
     InternetSetOptionA(r, INTERNET_OPTION_SEND_TIMEOUT, &timeout, sizeof timeout);
     InternetSetOptionA(r, INTERNET_OPTION_CONNECT_TIMEOUT, &timeout, sizeof timeout);
-    if (GetParam() == Stage::body) ASSERT_TRUE(HttpSendRequestA(r, nullptr, 0, nullptr, 0)) << GetLastError();
+    if (GetParam() == Stage::body) {
+        ASSERT_TRUE(HttpSendRequestA(r, nullptr, 0, nullptr, 0)) << GetLastError();
+        recorder.clear();
+    }
 
     auto call = std::async(std::launch::async, [&]() -> std::pair<BOOL, DWORD> {
         if (GetParam() == Stage::body) {
@@ -125,8 +141,10 @@ TEST_P(CancelSync, CloseFromAnotherThreadReleasesTheCall) {
                                    static_cast<DWORD>(s.body.size()));
         return {ok, GetLastError()};
     });
-    // Let the call reach its waiting state.
-    ASSERT_EQ(call.wait_for(500ms), std::future_status::timeout) << "the call did not block";
+    // Let the call reach its waiting state: its notification says it is there (delivered on
+    // the calling thread, inside the call), then give it a moment to block.
+    ASSERT_TRUE(recorder.wait_for(stage_notification(GetParam()), r, 10s));
+    ASSERT_EQ(call.wait_for(200ms), std::future_status::timeout) << "the call did not block";
     auto closed_at = std::chrono::steady_clock::now();
     ASSERT_TRUE(InternetCloseHandle(r));
     ASSERT_EQ(call.wait_for(2s), std::future_status::ready) << "the call was not released by the close";
@@ -140,7 +158,7 @@ TEST_P(CancelSync, CloseFromAnotherThreadReleasesTheCall) {
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, CancelSync,
+INSTANTIATE_TEST_SUITE_P(CancelAt, CancelSync,
                          ::testing::Values(Stage::resolving, Stage::tls_handshake, Stage::sending, Stage::head,
                                            Stage::body),
                          [](const auto& info) { return std::string(stage_name(info.param)); });
@@ -197,7 +215,7 @@ TEST_P(CancelAsync, CompletesWithCancelledThenOneHandleClosing) {
     InternetSetStatusCallbackA(session, nullptr);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, CancelAsync,
+INSTANTIATE_TEST_SUITE_P(CancelAsyncAt, CancelAsync,
                          ::testing::Values(Stage::resolving, Stage::tls_handshake, Stage::sending, Stage::head,
                                            Stage::body),
                          [](const auto& info) { return std::string(stage_name(info.param)); });

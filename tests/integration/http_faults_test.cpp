@@ -123,8 +123,8 @@ const std::string kChunkedResponse =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body({std::string(300, 'a'), std::string(300, 'b')});
 
 INSTANTIATE_TEST_SUITE_P(
-    Drops, HttpTruncated,
-    ::testing::Values(TruncationCase{"LengthAfterHead", kLengthResponse, 40, false},
+    HttpDrops, HttpTruncated,
+    ::testing::Values(TruncationCase{"LengthAfterHead", kLengthResponse, 41, false},
                       TruncationCase{"LengthMidBody", kLengthResponse, 500, false},
                       TruncationCase{"LengthOneShort", kLengthResponse, kLengthResponse.size() - 1, false},
                       TruncationCase{"ChunkedMidChunk", kChunkedResponse, 200, false},

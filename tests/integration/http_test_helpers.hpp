@@ -98,9 +98,22 @@ struct Notification {
 // Records every callback. Tests run one at a time, so one global recorder is installed.
 class Recorder {
 public:
-    Recorder() { current() = this; }
-    ~Recorder() { current() = nullptr; }
+    Recorder() {
+        std::lock_guard lock(registry());
+        current() = this;
+    }
+    ~Recorder() {
+        std::lock_guard lock(registry());
+        current() = nullptr;
+    }
 
+    // Late notifications (a HANDLE_CLOSING after a test ended) may arrive on engine threads
+    // while a recorder goes away: the registry lock keeps that safe. Recursive, because a
+    // hook may close a handle from inside a callback.
+    static std::recursive_mutex& registry() {
+        static std::recursive_mutex mutex;
+        return mutex;
+    }
     static Recorder*& current() {
         static Recorder* recorder = nullptr;
         return recorder;
@@ -140,6 +153,7 @@ public:
             default:
                 break;
         }
+        std::lock_guard registry_lock(registry());
         Recorder* r = current();
         if (!r) return;
         if (r->on_notification) r->on_notification(n);

@@ -94,7 +94,7 @@ TEST_P(HttpTlsBadCert, FailsThenSucceedsWithTheWaiver) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Certs, HttpTlsBadCert,
+    HttpTlsCerts, HttpTlsBadCert,
     ::testing::Values(BadCertCase{CertKind::wrong_name, ERROR_INTERNET_SEC_CERT_CN_INVALID, SECURITY_FLAG_CERT_INVALID_CN,
                                   SECURITY_FLAG_IGNORE_CERT_CN_INVALID},
                       BadCertCase{CertKind::expired, ERROR_INTERNET_SEC_CERT_DATE_INVALID,
