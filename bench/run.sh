@@ -211,14 +211,15 @@ command_for() {
   esac
 }
 
-# Runs `cmd` once; appends "case tool round seconds peak_kib status" to the records.
+# Runs `cmd` once; appends "case tool round seconds peak_kib status cpu_seconds" to the
+# records.
 measure() {
   local case=$1 tool=$2 round=$3 status=ok
   local log=$work/logs/$case.$tool.$round.log
   rm -rf "$big_out" "$out_dir/aria2c"
   local start end
   start=$(date +%s%N)
-  if ! timeout -k 5 $per_run_timeout /usr/bin/time -f '%e %M' -o "$work/time.txt" "${cmd[@]}" >"$log" 2>&1; then
+  if ! timeout -k 5 $per_run_timeout /usr/bin/time -f '%e %M %U %S' -o "$work/time.txt" "${cmd[@]}" >"$log" 2>&1; then
     status=failed
   fi
   end=$(date +%s%N)
@@ -230,9 +231,11 @@ measure() {
   local peak_kib=0
   [[ -s $work/time.txt ]] && peak_kib=$(tail -n 1 "$work/time.txt" | awk '{print $2}')
   [[ $peak_kib =~ ^[0-9]+$ ]] || peak_kib=0
+  local cpu_seconds=0
+  [[ -s $work/time.txt ]] && cpu_seconds=$(tail -n 1 "$work/time.txt" | awk '{ printf "%.2f", $3 + $4 }')
   local seconds
   seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
-  echo "$case $tool $round $seconds $peak_kib $status" >>"$work/records.txt"
+  echo "$case $tool $round $seconds $peak_kib $status $cpu_seconds" >>"$work/records.txt"
   if [[ $status != ok ]]; then
     echo "run.sh: $tool failed on $case (round $round): $(tail -n 3 "$log" | tr '\n' ' ')" >&2
   fi
@@ -262,7 +265,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- report --------------------------------------------------------------------------
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-stat_of() {  # case tool column(4 seconds | 5 peak KiB) [min|max] -> median, or the extreme
+stat_of() {  # case tool column(4 seconds | 5 peak KiB | 7 CPU seconds) [min|max] -> median, or the extreme
   local pick=median
   [[ $3 == 5 || ${4:-} == max ]] && pick="sort -g | tail -n 1"
   [[ ${4:-} == min ]] && pick="sort -g | head -n 1"
@@ -284,8 +287,8 @@ report=$work/report.md
   echo "- ratio: case (a) time / raw reader time (lower is better);" \
        "case (b) rate / libcurl-multi rate (higher is better)"
   echo
-  echo "| case | tool | median s | min-max s | rate | peak RSS MiB | ratio | openinet target |"
-  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  echo "| case | tool | median s | min-max s | rate | CPU s | peak RSS MiB | ratio | openinet target |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
   for case in "${cases[@]}"; do
     if [[ $case == big_* ]]; then reference=raw; else reference=libcurl-multi; fi
     reference_seconds=$(stat_of "$case" "$reference" 4)
@@ -299,16 +302,17 @@ report=$work/report.md
           aria2c:*) note="n/a (only case b, 50 at a time)" ;;
           *) note=n/a ;;
         esac
-        echo "| ${case_title[$case]} | $tool | $note | | | | | |"
+        echo "| ${case_title[$case]} | $tool | $note | | | | | | |"
         continue
       fi
       seconds=$(stat_of "$case" "$tool" 4)
       failed=$(failures_of "$case" "$tool")
       if [[ -z $seconds ]]; then
-        echo "| ${case_title[$case]} | $tool | FAILED ($failed/$rounds) | | | | | |"
+        echo "| ${case_title[$case]} | $tool | FAILED ($failed/$rounds) | | | | | | |"
         continue
       fi
       peak=$(stat_of "$case" "$tool" 5)
+      cpu=$(stat_of "$case" "$tool" 7)
       spread="$(stat_of "$case" "$tool" 4 min)-$(stat_of "$case" "$tool" 4 max)"
       failed_note=
       [[ $failed -gt 0 ]] && failed_note=" ($failed failed)"
@@ -330,7 +334,7 @@ report=$work/report.md
         fi
       fi
       peak_mib=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
-      echo "| ${case_title[$case]} | $tool | $seconds$failed_note | $spread | $rate | $peak_mib | $ratio | $target |"
+      echo "| ${case_title[$case]} | $tool | $seconds$failed_note | $spread | $rate | $cpu | $peak_mib | $ratio | $target |"
     done
   done
 } >"$report"
