@@ -1,0 +1,1145 @@
+#include "ftp/session.hpp"
+
+#include "core/error.hpp"
+#include "ftp/tls_layer.hpp"
+#include "net/streams.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <mutex>
+
+namespace openinet::ftp {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Where the session is; named after what it waits for (curl's lib/ftp.c shape).
+enum class State {
+    idle,
+    connecting,        // TCP connect of the control connection
+    wait_greeting,     // 220
+    wait_auth_tls,     // 234 to AUTH TLS
+    tls_handshake,     // on the control connection
+    wait_user,         // 230 / 331 to USER
+    wait_pass,         // 230 / 202 to PASS
+    wait_pbsz,         // 200 to PBSZ 0
+    wait_prot,         // 200 to PROT P
+    wait_feat,         // 211 to FEAT
+    wait_command,      // the final reply to a command without data
+    wait_type,         // 200 to TYPE
+    wait_passive,      // 229 to EPSV / 227 to PASV
+    wait_active,       // 200 to EPRT / PORT
+    data_connect,      // connecting to the server's passive port
+    wait_rest,         // 350 to REST
+    wait_data_start,   // 1xx to RETR / STOR / LIST / MLSD (+ accept / data TLS handshake)
+    transferring,      // data flowing; read() / write()
+    wait_transfer_end, // 226 after the data connection closed
+    closed,
+};
+
+enum class Transfer { none, download, upload, listing };
+
+bool has_wildcard(std::string_view path) { return path.find_first_of("*?") != std::string_view::npos; }
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
+// "229 Entering Extended Passive Mode (|||6446|)" → 6446
+std::optional<std::uint16_t> parse_epsv(const Reply& reply) {
+    std::string_view text = reply.lines.front();
+    auto open = text.find('(');
+    if (open == std::string_view::npos || open + 5 > text.size()) return std::nullopt;
+    char d = text[open + 1];
+    if (text[open + 2] != d || text[open + 3] != d) return std::nullopt;
+    std::size_t pos = open + 4;
+    unsigned port = 0;
+    std::size_t digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && digits < 6) {
+        port = port * 10 + static_cast<unsigned>(text[pos++] - '0');
+        ++digits;
+    }
+    if (digits == 0 || pos >= text.size() || text[pos] != d || port == 0 || port > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(port);
+}
+
+// "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)" (parentheses optional) → port. The address
+// part is not used: data connections go to the control connection's peer (see open_passive).
+std::optional<std::uint16_t> parse_pasv(const Reply& reply) {
+    std::string_view text = reply.first_line_message();
+    for (std::size_t start = 0; start < text.size(); ++start) {
+        if (text[start] < '0' || text[start] > '9') continue;
+        unsigned values[6];
+        std::size_t pos = start;
+        int n = 0;
+        for (; n < 6; ++n) {
+            unsigned v = 0;
+            std::size_t digits = 0;
+            while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && digits < 4) {
+                v = v * 10 + static_cast<unsigned>(text[pos++] - '0');
+                ++digits;
+            }
+            if (digits == 0 || v > 255) break;
+            values[n] = v;
+            if (n < 5) {
+                if (pos >= text.size() || text[pos] != ',') break;
+                ++pos;
+            }
+        }
+        if (n == 6) {
+            unsigned port = values[4] * 256 + values[5];
+            if (port == 0) return std::nullopt;
+            return static_cast<std::uint16_t>(port);
+        }
+    }
+    return std::nullopt;
+}
+
+// PWD's 257 "<path>" with "" standing for one quote (RFC 959 appendix II).
+std::optional<std::string> parse_pwd(const Reply& reply) {
+    std::string_view text = reply.first_line_message();
+    auto open = text.find('"');
+    if (open == std::string_view::npos) return std::nullopt;
+    std::string path;
+    for (std::size_t i = open + 1; i < text.size(); ++i) {
+        if (text[i] == '"') {
+            if (i + 1 < text.size() && text[i + 1] == '"') {
+                path += '"';
+                ++i;
+                continue;
+            }
+            return path;
+        }
+        path += text[i];
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+struct Session::Impl : std::enable_shared_from_this<Impl> {
+    explicit Impl(asio::any_io_executor executor)
+        : strand(asio::make_strand(executor)), reply_timer(strand), data_timer(strand) {}
+
+    asio::any_io_executor strand;
+    SessionOptions options;
+    State state = State::idle;
+    bool busy = false;
+    std::atomic<Transfer> transfer{Transfer::none};
+    bool transfer_end_seen = false;
+    std::optional<TransferType> current_type;
+    bool epsv_refused = false, eprt_refused = false;
+    std::atomic<bool> cancelled{false};
+    bool reply_timed_out = false, data_timed_out = false;
+    std::error_code fatal;
+
+    std::unique_ptr<net::Stream> control, data;
+    std::shared_ptr<net::Connector> connector;
+    std::function<void()> close_control_handshake, close_data_handshake;
+    std::optional<tcp::acceptor> acceptor;
+    asio::steady_timer reply_timer, data_timer;
+    ReplyReader reader;
+    std::array<char, 4096> in{};
+    std::size_t in_begin = 0, in_end = 0;
+    std::string out;
+
+    mutable std::mutex info_mutex;   // what other threads may read
+    Reply last;
+    Features feats;
+    std::string peer;
+
+    // ---- admission and completion ------------------------------------------------------
+
+    std::error_code admit(bool for_transfer) const {
+        if (fatal) return fatal;
+        if (busy) return make_error(ERROR_FTP_TRANSFER_IN_PROGRESS);
+        if (!for_transfer && transfer != Transfer::none) return make_error(ERROR_FTP_TRANSFER_IN_PROGRESS);
+        if (for_transfer && transfer == Transfer::none) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
+        if (!control && state != State::idle) return make_error(ERROR_FTP_DROPPED);
+        return {};
+    }
+
+    void remember(const Reply& reply) {
+        std::lock_guard lock(info_mutex);
+        last = reply;
+    }
+
+    // Closes everything; every later operation fails with `ec`.
+    void fail_session(std::error_code ec) {
+        if (!fatal) fatal = ec;
+        state = State::closed;
+        transfer = Transfer::none;
+        if (connector) connector->cancel();
+        if (close_control_handshake) close_control_handshake();
+        if (close_data_handshake) close_data_handshake();
+        if (control) control->close();
+        close_data();
+        reply_timer.cancel();
+        data_timer.cancel();
+    }
+
+    void close_data() {
+        if (data) data->close();
+        if (acceptor) {
+            boost::system::error_code ignored;
+            acceptor->close(ignored);
+        }
+    }
+
+    std::error_code cancelled_error() const { return make_error(ERROR_INTERNET_OPERATION_CANCELLED); }
+
+    // An I/O failure on the control connection ends the session.
+    std::error_code control_failure(std::error_code io) {
+        std::error_code ec;
+        if (cancelled) ec = cancelled_error();
+        else if (reply_timed_out) ec = make_error(ERROR_INTERNET_TIMEOUT);
+        else if (fatal) ec = fatal;
+        else if (io.category() == wininet_category()) ec = io;
+        else ec = make_error(ERROR_FTP_DROPPED);
+        fail_session(ec);
+        return ec;
+    }
+
+    std::error_code data_failure(std::error_code io) const {
+        if (cancelled) return cancelled_error();
+        if (data_timed_out) return make_error(ERROR_INTERNET_TIMEOUT);
+        if (io.category() == wininet_category()) return io;
+        if (net::is_end_of_stream(io)) return make_error(ERROR_INTERNET_CONNECTION_ABORTED);
+        return normalize_error(io);
+    }
+
+    // A refusal by the server: the reply is kept for InternetGetLastResponseInfo. 421 means the
+    // server is closing the control connection.
+    std::error_code server_error(const Reply& reply, DWORD code = ERROR_INTERNET_EXTENDED_ERROR) {
+        auto ec = make_error(code);
+        if (reply.code == 421) fail_session(make_error(ERROR_FTP_DROPPED));
+        return ec;
+    }
+
+    // ---- control connection ------------------------------------------------------------
+
+    void arm_reply_timer() {
+        reply_timed_out = false;
+        reply_timer.expires_after(options.reply_timeout);
+        reply_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->reply_timed_out = true;
+            if (self->control) self->control->close();
+        });
+    }
+
+    // The next complete reply (1xx included).
+    void read_reply(ReplyHandler handler) {
+        while (in_begin < in_end) {
+            std::size_t consumed = 0;
+            auto result = reader.feed(std::string_view(in.data() + in_begin, in_end - in_begin), consumed);
+            in_begin += consumed;
+            if (result == ReplyReader::State::error) {
+                auto ec = reader.error();
+                fail_session(ec);
+                return handler(ec, {});
+            }
+            if (result == ReplyReader::State::done) {
+                Reply reply = reader.take_reply();
+                remember(reply);
+                return handler({}, std::move(reply));
+            }
+        }
+        if (!control) return handler(fatal ? fatal : make_error(ERROR_FTP_DROPPED), {});
+        arm_reply_timer();
+        control->async_read_some(asio::buffer(in), [self = shared_from_this(), handler = std::move(handler)](
+                                                         std::error_code ec, std::size_t n) mutable {
+            self->reply_timer.cancel();
+            if (ec || self->reply_timed_out || self->cancelled) return handler(self->control_failure(ec), {});
+            self->in_begin = 0;
+            self->in_end = n;
+            self->read_reply(std::move(handler));
+        });
+    }
+
+    // The next reply that is not 1xx (or the first reply of any kind with `preliminary_ok`).
+    void await_reply(ReplyHandler handler, bool preliminary_ok = false) {
+        read_reply([self = shared_from_this(), handler = std::move(handler), preliminary_ok](
+                       std::error_code ec, Reply reply) mutable {
+            if (!ec && reply.preliminary() && !preliminary_ok)
+                return self->await_reply(std::move(handler), false);
+            handler(ec, std::move(reply));
+        });
+    }
+
+    void exchange(std::string line, ReplyHandler handler, bool preliminary_ok = false) {
+        if (!control) return handler(fatal ? fatal : make_error(ERROR_FTP_DROPPED), {});
+        out = std::move(line);
+        out += "\r\n";
+        arm_reply_timer();
+        control->async_write_all({asio::buffer(out)}, [self = shared_from_this(), handler = std::move(handler),
+                                                       preliminary_ok](std::error_code ec, std::size_t) mutable {
+            self->reply_timer.cancel();
+            if (ec || self->reply_timed_out || self->cancelled) return handler(self->control_failure(ec), {});
+            self->await_reply(std::move(handler), preliminary_ok);
+        });
+    }
+
+    // A command whose success is any 2yz reply.
+    void simple(State named, std::string line, ReplyHandler handler) {
+        state = named;
+        exchange(std::move(line), [self = shared_from_this(), handler = std::move(handler)](std::error_code ec,
+                                                                                            Reply reply) {
+            self->state = State::idle;
+            if (!ec && !reply.completed()) ec = self->server_error(reply);
+            handler(ec, std::move(reply));
+        });
+    }
+
+    // ---- connect and login -------------------------------------------------------------
+
+    void start_connect(net::StatusFn status, Handler done) {
+        state = State::connecting;
+        net::ConnectRequest request;
+        request.host = options.host;
+        request.port = options.port;
+        request.tls = false;
+        request.security_flags = options.security_flags;
+        request.timeout = options.connect_timeout;
+        connector = net::Connector::start(
+            strand, std::move(request), std::move(status),
+            [self = shared_from_this(), done = std::move(done)](std::error_code ec,
+                                                                std::unique_ptr<net::Stream> stream) mutable {
+                self->connector.reset();
+                if (!ec && self->cancelled) ec = self->cancelled_error();
+                if (ec) {
+                    if (stream) stream->close();
+                    self->fail_session(ec);
+                    return done(ec);
+                }
+                self->control = std::move(stream);
+                {
+                    std::lock_guard lock(self->info_mutex);
+                    self->peer = self->control->peer_address();
+                }
+                self->state = State::wait_greeting;
+                self->await_reply([self, done = std::move(done)](std::error_code ec, Reply reply) mutable {
+                    if (ec) return done(ec);
+                    if (!reply.completed()) {
+                        ec = self->server_error(reply);
+                        self->fail_session(ec);
+                        return done(ec);
+                    }
+                    if (self->options.explicit_tls) self->auth_tls(std::move(done));
+                    else self->login(std::move(done));
+                });
+            });
+    }
+
+    void auth_tls(Handler done) {
+        state = State::wait_auth_tls;
+        exchange("AUTH TLS", [self = shared_from_this(), done = std::move(done)](std::error_code ec,
+                                                                                  Reply reply) mutable {
+            if (ec) return done(ec);
+            if (reply.code != 234) {
+                // The server does not do explicit TLS: never fall back to a clear-text login.
+                ec = make_error(ERROR_INTERNET_SECURITY_CHANNEL_ERROR);
+                self->fail_session(ec);
+                return done(ec);
+            }
+            self->state = State::tls_handshake;
+            self->close_control_handshake = start_tls(
+                std::move(self->control), self->options.host, self->options.security_flags,
+                [self, done = std::move(done)](std::error_code ec, std::unique_ptr<net::Stream> stream) mutable {
+                    self->close_control_handshake = nullptr;
+                    if (!ec && self->cancelled) ec = self->cancelled_error();
+                    if (ec) {
+                        if (self->cancelled) ec = self->cancelled_error();
+                        self->fail_session(ec);
+                        return done(ec);
+                    }
+                    self->control = std::move(stream);
+                    self->login(std::move(done));
+                });
+        });
+    }
+
+    void login(Handler done) {
+        state = State::wait_user;
+        exchange("USER " + options.user, [self = shared_from_this(), done = std::move(done)](std::error_code ec,
+                                                                                             Reply reply) mutable {
+            if (ec) return done(ec);
+            if (reply.completed()) return self->after_login(std::move(done));
+            if (reply.code != 331) return self->login_refused(reply, std::move(done));
+            self->state = State::wait_pass;
+            self->exchange("PASS " + self->options.password,
+                           [self, done = std::move(done)](std::error_code ec, Reply reply) mutable {
+                               if (ec) return done(ec);
+                               if (!reply.completed()) return self->login_refused(reply, std::move(done));
+                               self->after_login(std::move(done));
+                           });
+        });
+    }
+
+    void login_refused(const Reply& reply, Handler done) {
+        // 421 is the server going away, not a judgement of the credentials.
+        auto ec = reply.code == 421 ? make_error(ERROR_INTERNET_EXTENDED_ERROR)
+                                    : make_error(ERROR_INTERNET_LOGIN_FAILURE);
+        fail_session(ec);
+        done(ec);
+    }
+
+    void after_login(Handler done) {
+        if (!options.explicit_tls) return read_features(std::move(done));
+        simple(State::wait_pbsz, "PBSZ 0", [self = shared_from_this(), done = std::move(done)](std::error_code ec,
+                                                                                               Reply) mutable {
+            if (ec) return self->tls_setup_failed(std::move(done));
+            self->simple(State::wait_prot, "PROT P", [self, done = std::move(done)](std::error_code ec, Reply) mutable {
+                if (ec) return self->tls_setup_failed(std::move(done));
+                self->read_features(std::move(done));
+            });
+        });
+    }
+
+    void tls_setup_failed(Handler done) {
+        auto ec = fatal ? fatal : make_error(ERROR_INTERNET_SECURITY_CHANNEL_ERROR);
+        fail_session(ec);
+        done(ec);
+    }
+
+    void read_features(Handler done) {
+        state = State::wait_feat;
+        exchange("FEAT", [self = shared_from_this(), done = std::move(done)](std::error_code ec, Reply reply) mutable {
+            if (ec) return done(ec);
+            Features found;
+            if (reply.completed()) {
+                for (std::size_t i = 1; i + 1 < reply.lines.size(); ++i) {
+                    std::string line = upper(reply.lines[i]);
+                    auto start = line.find_first_not_of(' ');
+                    if (start == std::string::npos) continue;
+                    std::string_view feature = std::string_view(line).substr(start);
+                    auto word_end = feature.find(' ');
+                    std::string_view word = feature.substr(0, word_end);
+                    if (word == "MLST") found.mlsd = true;
+                    else if (word == "EPSV") found.epsv = true;
+                    else if (word == "UTF8") found.utf8 = true;
+                    else if (word == "SIZE") found.size = true;
+                    else if (word == "MDTM") found.mdtm = true;
+                    else if (word == "REST" && feature.find("STREAM") != std::string_view::npos) found.rest_stream = true;
+                }
+            }
+            {
+                std::lock_guard lock(self->info_mutex);
+                self->feats = found;
+            }
+            if (!found.utf8) {
+                self->state = State::idle;
+                return done({});
+            }
+            // Paths are UTF-8 inside OpenInet; servers that announce UTF8 may want it switched on.
+            self->exchange("OPTS UTF8 ON", [self, done = std::move(done)](std::error_code ec, Reply) mutable {
+                self->state = State::idle;
+                done(ec);
+            });
+        });
+    }
+
+    // ---- data connections --------------------------------------------------------------
+
+    void ensure_type(TransferType type, Handler next) {
+        if (current_type == type) return next({});
+        simple(State::wait_type, type == TransferType::ascii ? "TYPE A" : "TYPE I",
+               [self = shared_from_this(), type, next = std::move(next)](std::error_code ec, Reply) {
+                   if (!ec) self->current_type = type;
+                   next(ec);
+               });
+    }
+
+    // Opens the data connection for `command` (RETR/STOR/LIST/MLSD …), sends it and completes
+    // when the server accepted it (1yz) and the data connection stands (TLS included).
+    void open_data(std::string command, std::uint64_t offset, Handler ready) {
+        transfer_end_seen = false;
+        auto then = [self = shared_from_this(), command = std::move(command), offset,
+                     ready = std::move(ready)](std::error_code ec) mutable {
+            if (ec) return ready(ec);
+            if (offset == 0) return self->send_data_command(std::move(command), std::move(ready));
+            self->state = State::wait_rest;
+            self->exchange("REST " + std::to_string(offset),
+                           [self, command = std::move(command), ready = std::move(ready)](std::error_code ec,
+                                                                                          Reply reply) mutable {
+                               if (!ec && reply.code != 350) ec = self->server_error(reply);
+                               if (ec) {
+                                   self->close_data();
+                                   self->data.reset();
+                                   self->acceptor.reset();
+                                   return ready(ec);
+                               }
+                               self->send_data_command(std::move(command), std::move(ready));
+                           });
+        };
+        if (options.passive) open_passive(std::move(then));
+        else open_active(std::move(then));
+    }
+
+    void open_passive(Handler then) {
+        state = State::wait_passive;
+        if (epsv_refused) return try_pasv(std::move(then));
+        exchange("EPSV", [self = shared_from_this(), then = std::move(then)](std::error_code ec, Reply reply) mutable {
+            if (ec) return then(ec);
+            if (reply.code == 229) {
+                if (auto port = parse_epsv(reply)) return self->connect_data(*port, std::move(then));
+            }
+            if (reply.permanent_failure()) self->epsv_refused = true;
+            self->try_pasv(std::move(then));
+        });
+    }
+
+    void try_pasv(Handler then) {
+        exchange("PASV", [self = shared_from_this(), then = std::move(then)](std::error_code ec, Reply reply) mutable {
+            if (ec) return then(ec);
+            std::optional<std::uint16_t> port;
+            if (reply.code == 227) port = parse_pasv(reply);
+            if (!port) return then(make_error(ERROR_FTP_NO_PASSIVE_MODE));
+            // The address in the reply is not trusted (a server behind NAT sends its private
+            // address, a hostile one could aim us elsewhere): the data connection goes to the
+            // same peer as the control connection.
+            self->connect_data(*port, std::move(then));
+        });
+    }
+
+    void connect_data(std::uint16_t port, Handler then) {
+        state = State::data_connect;
+        net::ConnectRequest request;
+        request.host = control->peer_address();
+        request.port = port;
+        request.timeout = options.connect_timeout;
+        connector = net::Connector::start(
+            strand, std::move(request), {},
+            [self = shared_from_this(), then = std::move(then)](std::error_code ec,
+                                                                std::unique_ptr<net::Stream> stream) mutable {
+                self->connector.reset();
+                if (self->cancelled) ec = self->cancelled_error();
+                if (ec) {
+                    if (stream) stream->close();
+                    return then(ec);
+                }
+                self->data = std::move(stream);
+                then({});
+            });
+    }
+
+    // The local address the system would use towards the server: a connected UDP socket tells
+    // it without sending anything.
+    std::optional<asio::ip::address> local_address() {
+        boost::system::error_code ec;
+        auto remote = asio::ip::make_address(control->peer_address(), ec);
+        if (ec) return std::nullopt;
+        asio::ip::udp::socket probe(strand);
+        probe.open(remote.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
+        if (!ec) probe.connect({remote, control->peer_port()}, ec);
+        if (ec) return std::nullopt;
+        auto local = probe.local_endpoint(ec);
+        if (ec) return std::nullopt;
+        return local.address();
+    }
+
+    void open_active(Handler then) {
+        state = State::wait_active;
+        auto local = local_address();
+        if (!local) return then(make_error(ERROR_INTERNET_CANNOT_CONNECT));
+        boost::system::error_code ec;
+        acceptor.emplace(strand);
+        acceptor->open(local->is_v4() ? tcp::v4() : tcp::v6(), ec);
+        if (!ec) acceptor->bind({*local, 0}, ec);
+        if (!ec) acceptor->listen(1, ec);
+        std::uint16_t port = ec ? 0 : acceptor->local_endpoint(ec).port();
+        if (ec) {
+            acceptor.reset();
+            return then(make_error(ERROR_INTERNET_CANNOT_CONNECT));
+        }
+        std::string address = local->to_string();
+        auto port_command = [self = shared_from_this(), local = *local, port, then](std::error_code ec,
+                                                                                      Reply reply) mutable {
+            if (ec) return then(ec);
+            if (reply.completed()) return then({});
+            if (!local.is_v4()) {
+                self->acceptor.reset();
+                return then(self->server_error(reply));
+            }
+            auto bytes = local.to_v4().to_bytes();
+            std::string line = "PORT " + std::to_string(bytes[0]) + "," + std::to_string(bytes[1]) + "," +
+                               std::to_string(bytes[2]) + "," + std::to_string(bytes[3]) + "," +
+                               std::to_string(port / 256) + "," + std::to_string(port % 256);
+            self->exchange(std::move(line), [self, then = std::move(then)](std::error_code ec, Reply reply) mutable {
+                if (!ec && !reply.completed()) {
+                    self->acceptor.reset();
+                    ec = self->server_error(reply);
+                }
+                then(ec);
+            });
+        };
+        if (eprt_refused) return port_command({}, Reply{500, {"500 EPRT not used"}});
+        std::string eprt = "EPRT |" + std::string(local->is_v4() ? "1" : "2") + "|" + address + "|" +
+                           std::to_string(port) + "|";
+        exchange(std::move(eprt), [self = shared_from_this(), port_command](std::error_code ec, Reply reply) mutable {
+            if (!ec && reply.permanent_failure()) self->eprt_refused = true;
+            port_command(ec, std::move(reply));
+        });
+    }
+
+    // Both halves of starting a transfer: the server's 1yz reply and a usable data connection
+    // (accepted in active mode, TLS-handshaken with PROT P). They run side by side because
+    // servers differ in which they finish first.
+    struct DataStart {
+        int pending = 2;
+        std::error_code reply_error, data_error;
+        Reply reply;
+        Handler ready;
+    };
+
+    void send_data_command(std::string command, Handler ready) {
+        state = State::wait_data_start;
+        auto join = std::make_shared<DataStart>();
+        join->ready = std::move(ready);
+        exchange(std::move(command),
+                 [self = shared_from_this(), join](std::error_code ec, Reply reply) {
+                     join->reply_error = ec;
+                     join->reply = std::move(reply);
+                     // Refused: the data half has nothing to wait for.
+                     if (!ec && !join->reply.preliminary() && !join->reply.completed()) {
+                         if (self->close_data_handshake) self->close_data_handshake();
+                         self->close_data();
+                     }
+                     self->data_start_part_done(join);
+                 },
+                 true);
+        if (acceptor) accept_data(join);
+        else secure_data(join);
+    }
+
+    void accept_data(const std::shared_ptr<DataStart>& join) {
+        data_timed_out = false;
+        data_timer.expires_after(options.connect_timeout);
+        data_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->data_timed_out = true;
+            if (self->acceptor) {
+                boost::system::error_code ignored;
+                self->acceptor->close(ignored);
+            }
+        });
+        acceptor->async_accept([self = shared_from_this(), join](boost::system::error_code ec, tcp::socket socket) {
+            self->data_timer.cancel();
+            self->acceptor.reset();
+            if (!ec) {
+                // Only the server we talk to may connect (no third party taking the transfer).
+                boost::system::error_code ignored;
+                auto remote = socket.remote_endpoint(ignored);
+                if (ignored || remote.address().to_string() != self->control->peer_address()) {
+                    socket.close(ignored);
+                    join->data_error = make_error(ERROR_INTERNET_CANNOT_CONNECT);
+                    return self->data_start_part_done(join);
+                }
+                self->data = net::detail::make_tcp_stream(std::move(socket), remote.address().to_string(),
+                                                          remote.port());
+                return self->secure_data(join);
+            }
+            join->data_error = self->data_failure(ec);
+            if (!self->cancelled && !self->data_timed_out) join->data_error = make_error(ERROR_INTERNET_CANNOT_CONNECT);
+            self->data_start_part_done(join);
+        });
+    }
+
+    void secure_data(const std::shared_ptr<DataStart>& join) {
+        if (!options.explicit_tls || !data) return data_start_part_done(join);
+        close_data_handshake = start_tls(
+            std::move(data), options.host, options.security_flags,
+            [self = shared_from_this(), join](std::error_code ec, std::unique_ptr<net::Stream> stream) {
+                self->close_data_handshake = nullptr;
+                if (self->cancelled) ec = self->cancelled_error();
+                if (ec) join->data_error = ec;
+                else self->data = std::move(stream);
+                self->data_start_part_done(join);
+            });
+    }
+
+    void data_start_part_done(const std::shared_ptr<DataStart>& join) {
+        if (--join->pending > 0) return;
+        Handler ready = std::move(join->ready);
+        if (join->reply_error) {
+            close_data();
+            data.reset();
+            return ready(join->reply_error);
+        }
+        const Reply& reply = join->reply;
+        if (!reply.preliminary() && !reply.completed()) {
+            data.reset();
+            return ready(server_error(reply));
+        }
+        if (reply.completed()) transfer_end_seen = true;   // finished before we looked
+        if (join->data_error) {
+            auto error = join->data_error;
+            close_data();
+            data.reset();
+            if (transfer_end_seen) return ready(error);
+            // Keep the control connection in step, whatever the server says about the failed transfer.
+            return resync([ready = std::move(ready), error](std::error_code) { ready(error); });
+        }
+        state = State::transferring;
+        ready({});
+    }
+
+    // The server's final reply to the transfer (after the data connection ended).
+    void wait_transfer_end(Handler done) {
+        if (transfer_end_seen || !control) {
+            transfer = Transfer::none;
+            state = State::idle;
+            return done(control ? std::error_code{} : (fatal ? fatal : make_error(ERROR_FTP_DROPPED)));
+        }
+        state = State::wait_transfer_end;
+        await_reply([self = shared_from_this(), done = std::move(done)](std::error_code ec, Reply reply) {
+            self->transfer = Transfer::none;
+            self->transfer_end_seen = true;
+            self->state = State::idle;
+            if (!ec && !reply.completed()) ec = self->server_error(reply);
+            done(ec);
+        });
+    }
+
+    // After a transfer was cut short (data connection closed by us), servers differ in what
+    // they still send: vsftpd answers 426 (or the 226 that was under way) and reads the next
+    // command only then; pure-ftpd sends a stray "150 <statistics>" line and, while still in its
+    // transfer loop, looks only for ABOR. So: ABOR, skip to the first 2yz (ABOR's, or a finished
+    // transfer's), then PWD and skip to its 257 — a code no transfer or ABOR reply uses — which
+    // proves the connection is back in step.
+    void resync(Handler done, int replies_left = 8) {
+        state = State::wait_transfer_end;
+        exchange("ABOR", [self = shared_from_this(), done = std::move(done), replies_left](std::error_code ec,
+                                                                                           Reply reply) mutable {
+            if (ec) return done(ec);
+            self->skip_to_completion(std::move(reply), std::move(done), replies_left);
+        }, true);
+    }
+
+    void skip_to_completion(Reply reply, Handler done, int replies_left) {
+        if (reply.completed()) {
+            return exchange("PWD", [self = shared_from_this(), done = std::move(done), replies_left](
+                                       std::error_code ec, Reply reply) mutable {
+                if (ec) return done(ec);
+                if (reply.code == 257) {
+                    self->transfer = Transfer::none;
+                    self->transfer_end_seen = true;
+                    self->state = State::idle;
+                    return done({});
+                }
+                self->resync_read(std::move(done), replies_left - 1);
+            }, true);
+        }
+        if (replies_left <= 1) {
+            fail_session(make_error(ERROR_FTP_DROPPED));
+            return done(make_error(ERROR_INTERNET_EXTENDED_ERROR));
+        }
+        read_reply([self = shared_from_this(), done = std::move(done), replies_left](std::error_code ec,
+                                                                                     Reply reply) mutable {
+            if (ec) return done(ec);
+            self->skip_to_completion(std::move(reply), std::move(done), replies_left - 1);
+        });
+    }
+
+    void resync_read(Handler done, int replies_left) {
+        read_reply([self = shared_from_this(), done = std::move(done), replies_left](std::error_code ec,
+                                                                                     Reply reply) mutable {
+            if (ec) return done(ec);
+            if (reply.code == 257) {
+                self->transfer = Transfer::none;
+                self->transfer_end_seen = true;
+                self->state = State::idle;
+                return done({});
+            }
+            if (replies_left <= 1) {
+                self->fail_session(make_error(ERROR_FTP_DROPPED));
+                return done(make_error(ERROR_INTERNET_EXTENDED_ERROR));
+            }
+            self->resync_read(std::move(done), replies_left - 1);
+        });
+    }
+
+    void arm_data_timer() {
+        data_timed_out = false;
+        data_timer.expires_after(options.data_timeout);
+        data_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->data_timed_out = true;
+            if (self->data) self->data->close();
+        });
+    }
+
+    // Reads from the data connection; at its end, the server's confirmation. n == 0: done.
+    void read_data(asio::mutable_buffer buffer, IoHandler handler) {
+        if (!data) {
+            return wait_transfer_end([handler = std::move(handler)](std::error_code ec) { handler(ec, 0); });
+        }
+        arm_data_timer();
+        data->async_read_some(buffer, [self = shared_from_this(), handler = std::move(handler)](
+                                          std::error_code ec, std::size_t n) mutable {
+            self->data_timer.cancel();
+            if (!ec && !self->data_timed_out && !self->cancelled) return handler({}, n);
+            bool clean_end = net::is_end_of_stream(ec) && !self->data_timed_out && !self->cancelled;
+            std::error_code failure = clean_end ? std::error_code{} : self->data_failure(ec);
+            self->close_data();
+            self->data.reset();
+            if (self->cancelled) return handler(failure, 0);
+            if (failure) {
+                return self->resync([handler = std::move(handler), failure](std::error_code) { handler(failure, 0); });
+            }
+            self->wait_transfer_end([handler = std::move(handler)](std::error_code ec) { handler(ec, 0); });
+        });
+    }
+
+    void write_data(asio::const_buffer buffer, IoHandler handler) {
+        if (!data) return handler(make_error(ERROR_INTERNET_CONNECTION_ABORTED), 0);
+        arm_data_timer();
+        data->async_write_all({buffer}, [self = shared_from_this(), handler = std::move(handler)](
+                                            std::error_code ec, std::size_t n) mutable {
+            self->data_timer.cancel();
+            if (!ec && !self->data_timed_out && !self->cancelled) return handler({}, n);
+            std::error_code failure = self->data_failure(ec);
+            self->close_data();
+            self->data.reset();
+            if (self->cancelled) return handler(failure, 0);
+            self->resync([handler = std::move(handler), failure](std::error_code) { handler(failure, 0); });
+        });
+    }
+
+    void end_upload(Handler done) {
+        if (!data) return wait_transfer_end(std::move(done));
+        // With TLS the server must see close_notify, or it takes the upload for truncated.
+        data_timed_out = false;
+        data_timer.expires_after(std::min<std::chrono::milliseconds>(options.data_timeout, std::chrono::seconds(10)));
+        data_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            if (self->data) self->data->close();
+        });
+        shutdown_tls(*data, [self = shared_from_this(), done = std::move(done)](std::error_code) mutable {
+            self->data_timer.cancel();
+            self->close_data();
+            self->data.reset();
+            if (self->cancelled) return done(self->cancelled_error());
+            self->wait_transfer_end(std::move(done));
+        });
+    }
+
+    // Collects a whole listing.
+    void read_listing(std::shared_ptr<ListingParser> parser, std::shared_ptr<std::vector<ListEntry>> entries,
+                      std::shared_ptr<std::array<char, 16384>> buffer, ListHandler done) {
+        read_data(asio::buffer(*buffer), [self = shared_from_this(), parser, entries, buffer,
+                                          done = std::move(done)](std::error_code ec, std::size_t n) mutable {
+            if (ec) return done(ec, {});
+            if (n == 0) {
+                parser->finish(*entries);
+                return done({}, std::move(*entries));
+            }
+            parser->feed(std::string_view(buffer->data(), n), *entries);
+            self->read_listing(parser, entries, buffer, std::move(done));
+        });
+    }
+};
+
+// ---- the public face: every call hops onto the strand -----------------------------------
+
+namespace {
+
+// Marks the session busy for the operation and free again just before its handler runs.
+template <class Handler>
+auto finishing(const std::shared_ptr<Session::Impl>& impl, Handler handler) {
+    return Handler([impl, handler = std::move(handler)](auto&&... args) mutable {
+        impl->busy = false;
+        handler(std::forward<decltype(args)>(args)...);
+    });
+}
+
+}  // namespace
+
+Session::Session(asio::any_io_executor executor) : impl_(std::make_shared<Impl>(std::move(executor))) {}
+
+std::shared_ptr<Session> Session::create(asio::any_io_executor executor) {
+    return std::shared_ptr<Session>(new Session(std::move(executor)));
+}
+
+Session::~Session() {
+    // The owner is gone: nobody will continue the conversation, so close everything now.
+    cancel();
+}
+
+void Session::connect(SessionOptions options, net::StatusFn status, Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, options = std::move(options), status = std::move(status),
+                               handler = std::move(handler)]() mutable {
+        if (impl->cancelled) return handler(impl->cancelled_error());
+        if (impl->busy || impl->state != State::idle || impl->control || impl->fatal)
+            return handler(impl->fatal ? impl->fatal : make_error(ERROR_FTP_TRANSFER_IN_PROGRESS));
+        impl->busy = true;
+        impl->options = std::move(options);
+        impl->start_connect(std::move(status), finishing(impl, std::move(handler)));
+    });
+}
+
+void Session::print_working_directory(TextHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec, {});
+        impl->busy = true;
+        impl->simple(State::wait_command, "PWD",
+                     [impl, handler = finishing(impl, std::move(handler))](std::error_code ec, Reply reply) mutable {
+                         if (ec) return handler(ec, std::string{});
+                         auto path = parse_pwd(reply);
+                         if (!path) return handler(make_error(ERROR_INTERNET_EXTENDED_ERROR), std::string{});
+                         handler({}, std::move(*path));
+                     });
+    });
+}
+
+namespace {
+void plain_command(const std::shared_ptr<Session::Impl>& impl, std::string line, Session::Handler handler) {
+    asio::post(impl->strand, [impl, line = std::move(line), handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec);
+        impl->busy = true;
+        impl->simple(State::wait_command, std::move(line),
+                     [handler = finishing(impl, std::move(handler))](std::error_code ec, Reply) mutable {
+                         handler(ec);
+                     });
+    });
+}
+}  // namespace
+
+void Session::change_directory(std::string path, Handler handler) {
+    plain_command(impl_, "CWD " + path, std::move(handler));
+}
+void Session::make_directory(std::string path, Handler handler) {
+    plain_command(impl_, "MKD " + path, std::move(handler));
+}
+void Session::remove_directory(std::string path, Handler handler) {
+    plain_command(impl_, "RMD " + path, std::move(handler));
+}
+void Session::delete_file(std::string path, Handler handler) {
+    plain_command(impl_, "DELE " + path, std::move(handler));
+}
+
+void Session::rename(std::string from, std::string to, Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, from = std::move(from), to = std::move(to),
+                               handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec);
+        impl->busy = true;
+        auto done = finishing(impl, std::move(handler));
+        impl->state = State::wait_command;
+        impl->exchange("RNFR " + from, [impl, to = std::move(to), done = std::move(done)](std::error_code ec,
+                                                                                          Reply reply) mutable {
+            if (!ec && reply.code != 350) ec = impl->server_error(reply);
+            if (ec) {
+                impl->state = State::idle;
+                return done(ec);
+            }
+            impl->simple(State::wait_command, "RNTO " + to,
+                         [done = std::move(done)](std::error_code ec, Reply) mutable { done(ec); });
+        });
+    });
+}
+
+void Session::file_size(std::string path, SizeHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, path = std::move(path), handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec, 0);
+        impl->busy = true;
+        auto done = finishing(impl, std::move(handler));
+        // SIZE counts bytes as they would be sent, so it is asked in binary mode.
+        impl->ensure_type(TransferType::binary, [impl, path = std::move(path), done = std::move(done)](
+                                                    std::error_code ec) mutable {
+            if (ec) return done(ec, std::uint64_t{0});
+            impl->simple(State::wait_command, "SIZE " + path,
+                         [impl, done = std::move(done)](std::error_code ec, Reply reply) mutable {
+                             if (ec) return done(ec, std::uint64_t{0});
+                             std::string_view text = reply.first_line_message();
+                             std::uint64_t size = 0;
+                             std::size_t digits = 0;
+                             for (char c : text) {
+                                 if (c < '0' || c > '9' || digits > 19) break;
+                                 size = size * 10 + static_cast<unsigned>(c - '0');
+                                 ++digits;
+                             }
+                             if (reply.code != 213 || digits == 0)
+                                 return done(make_error(ERROR_INTERNET_EXTENDED_ERROR), std::uint64_t{0});
+                             done({}, size);
+                         });
+        });
+    });
+}
+
+void Session::modification_time(std::string path, TimeHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, path = std::move(path), handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec, FileTime{});
+        impl->busy = true;
+        impl->simple(State::wait_command, "MDTM " + path,
+                     [handler = finishing(impl, std::move(handler))](std::error_code ec, Reply reply) mutable {
+                         if (ec) return handler(ec, FileTime{});
+                         // Same YYYYMMDDHHMMSS[.sss] form as MLSD's modify fact.
+                         std::string value(reply.first_line_message());
+                         auto entry = parse_mlsd_line("modify=" + value + "; x");
+                         if (reply.code != 213 || !entry || !entry->modified)
+                             return handler(make_error(ERROR_INTERNET_EXTENDED_ERROR), FileTime{});
+                         handler({}, *entry->modified);
+                     });
+    });
+}
+
+void Session::raw_command(std::string line, ReplyHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, line = std::move(line), handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec, {});
+        impl->busy = true;
+        impl->state = State::wait_command;
+        impl->exchange(std::move(line), [impl, handler = finishing(impl, std::move(handler))](
+                                            std::error_code ec, Reply reply) mutable {
+            impl->state = State::idle;
+            handler(ec, std::move(reply));
+        });
+    });
+}
+
+void Session::list(std::string path, FileTime now, ListHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, path = std::move(path), now, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec, {});
+        impl->busy = true;
+        auto done = finishing(impl, std::move(handler));
+        bool mlsd = impl->feats.mlsd && !has_wildcard(path);
+        std::string command = mlsd ? "MLSD" : "LIST";
+        if (!path.empty()) command += " " + path;
+        impl->ensure_type(TransferType::ascii, [impl, command = std::move(command), mlsd, now,
+                                                done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec, std::vector<ListEntry>{});
+            impl->open_data(std::move(command), 0, [impl, mlsd, now, done = std::move(done)](std::error_code ec) mutable {
+                if (ec) return done(ec, std::vector<ListEntry>{});
+                impl->transfer = Transfer::listing;
+                auto parser = std::make_shared<ListingParser>(
+                    mlsd ? ListingParser::Format::mlsd : ListingParser::Format::list, now);
+                impl->read_listing(parser, std::make_shared<std::vector<ListEntry>>(),
+                                   std::make_shared<std::array<char, 16384>>(), std::move(done));
+            });
+        });
+    });
+}
+
+void Session::open_download(std::string path, TransferType type, std::uint64_t offset, Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, path = std::move(path), type, offset,
+                               handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec);
+        impl->busy = true;
+        auto done = finishing(impl, std::move(handler));
+        impl->ensure_type(type, [impl, path = std::move(path), offset, done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec);
+            impl->open_data("RETR " + path, offset, [impl, done = std::move(done)](std::error_code ec) mutable {
+                if (!ec) impl->transfer = Transfer::download;
+                done(ec);
+            });
+        });
+    });
+}
+
+void Session::read(asio::mutable_buffer buffer, IoHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, buffer, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(true)) return handler(ec, 0);
+        if (impl->transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
+        impl->busy = true;
+        impl->read_data(buffer, finishing(impl, std::move(handler)));
+    });
+}
+
+void Session::open_upload(std::string path, TransferType type, Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, path = std::move(path), type, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec);
+        impl->busy = true;
+        auto done = finishing(impl, std::move(handler));
+        impl->ensure_type(type, [impl, path = std::move(path), done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec);
+            impl->open_data("STOR " + path, 0, [impl, done = std::move(done)](std::error_code ec) mutable {
+                if (!ec) impl->transfer = Transfer::upload;
+                done(ec);
+            });
+        });
+    });
+}
+
+void Session::write(asio::const_buffer buffer, IoHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, buffer, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(true)) return handler(ec, 0);
+        if (impl->transfer != Transfer::upload) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
+        impl->busy = true;
+        impl->write_data(buffer, finishing(impl, std::move(handler)));
+    });
+}
+
+void Session::finish_upload(Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(true)) return handler(ec);
+        if (impl->transfer != Transfer::upload) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE));
+        impl->busy = true;
+        impl->end_upload(finishing(impl, std::move(handler)));
+    });
+}
+
+void Session::abort_transfer(Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
+        if (impl->fatal) return handler(impl->fatal);
+        if (impl->busy) return handler(make_error(ERROR_FTP_TRANSFER_IN_PROGRESS));
+        if (impl->transfer == Transfer::none) return handler({});
+        impl->busy = true;
+        impl->close_data();
+        impl->data.reset();
+        impl->resync(finishing(impl, std::move(handler)));
+    });
+}
+
+bool Session::transfer_open() const noexcept {
+    // Read without the strand: a snapshot for assertions and the handle layer's checks.
+    return impl_->transfer != Transfer::none;
+}
+
+void Session::quit(Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec);
+        impl->busy = true;
+        impl->exchange("QUIT", [impl, handler = finishing(impl, std::move(handler))](std::error_code ec,
+                                                                                     Reply) mutable {
+            impl->fail_session(make_error(ERROR_FTP_DROPPED));
+            handler(ec);
+        });
+    });
+}
+
+void Session::cancel() {
+    if (impl_->cancelled.exchange(true)) return;
+    asio::post(impl_->strand, [impl = impl_] { impl->fail_session(impl->cancelled_error()); });
+}
+
+Reply Session::last_reply() const {
+    std::lock_guard lock(impl_->info_mutex);
+    return impl_->last;
+}
+
+Features Session::features() const {
+    std::lock_guard lock(impl_->info_mutex);
+    return impl_->feats;
+}
+
+std::string Session::peer_address() const {
+    std::lock_guard lock(impl_->info_mutex);
+    return impl_->peer;
+}
+
+}  // namespace openinet::ftp
