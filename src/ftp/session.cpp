@@ -150,6 +150,9 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     std::function<void()> close_control_handshake, close_data_handshake;
     std::optional<tcp::acceptor> acceptor;
     asio::steady_timer reply_timer, data_timer;
+    // A timer cancelled just as it expired still runs its handler with success: the handler
+    // acts only if no newer wait was armed since (and the wait was not disarmed).
+    std::uint64_t reply_timer_generation = 0, data_timer_generation = 0;
     ReplyReader reader;
     std::array<char, 4096> in{};
     std::size_t in_begin = 0, in_end = 0;
@@ -186,8 +189,8 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (close_data_handshake) close_data_handshake();
         if (control) control->close();
         close_data();
-        reply_timer.cancel();
-        data_timer.cancel();
+        disarm_reply_timer();
+        disarm_data_timer();
     }
 
     void close_data() {
@@ -230,12 +233,22 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
 
     // ---- control connection ------------------------------------------------------------
 
+    void disarm_reply_timer() {
+        ++reply_timer_generation;
+        reply_timer.cancel();
+    }
+    void disarm_data_timer() {
+        ++data_timer_generation;
+        data_timer.cancel();
+    }
+
     void arm_reply_timer() {
         reply_timed_out = false;
         reply_timer.expires_after(options.reply_timeout);
-        reply_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        reply_timer.async_wait([weak = weak_from_this(), generation = ++reply_timer_generation](
+                                   boost::system::error_code ec) {
             auto self = weak.lock();
-            if (ec || !self) return;
+            if (ec || !self || generation != self->reply_timer_generation) return;
             self->reply_timed_out = true;
             if (self->control) self->control->close();
         });
@@ -262,7 +275,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         arm_reply_timer();
         control->async_read_some(asio::buffer(in), [self = shared_from_this(), handler = std::move(handler)](
                                                          std::error_code ec, std::size_t n) mutable {
-            self->reply_timer.cancel();
+            self->disarm_reply_timer();
             if (ec || self->reply_timed_out || self->cancelled) return handler(self->control_failure(ec), {});
             self->in_begin = 0;
             self->in_end = n;
@@ -287,7 +300,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         arm_reply_timer();
         control->async_write_all({asio::buffer(out)}, [self = shared_from_this(), handler = std::move(handler),
                                                        preliminary_ok](std::error_code ec, std::size_t) mutable {
-            self->reply_timer.cancel();
+            self->disarm_reply_timer();
             if (ec || self->reply_timed_out || self->cancelled) return handler(self->control_failure(ec), {});
             self->await_reply(std::move(handler), preliminary_ok);
         });
@@ -628,9 +641,10 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     void accept_data(const std::shared_ptr<DataStart>& join) {
         data_timed_out = false;
         data_timer.expires_after(options.connect_timeout);
-        data_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        data_timer.async_wait([weak = weak_from_this(), generation = ++data_timer_generation](
+                                  boost::system::error_code ec) {
             auto self = weak.lock();
-            if (ec || !self) return;
+            if (ec || !self || generation != self->data_timer_generation) return;
             self->data_timed_out = true;
             if (self->acceptor) {
                 boost::system::error_code ignored;
@@ -638,7 +652,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             }
         });
         acceptor->async_accept([self = shared_from_this(), join](boost::system::error_code ec, tcp::socket socket) {
-            self->data_timer.cancel();
+            self->disarm_data_timer();
             self->acceptor.reset();
             if (!ec) {
                 // Only the server we talk to may connect (no third party taking the transfer).
@@ -776,9 +790,10 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     void arm_data_timer() {
         data_timed_out = false;
         data_timer.expires_after(options.data_timeout);
-        data_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        data_timer.async_wait([weak = weak_from_this(), generation = ++data_timer_generation](
+                                  boost::system::error_code ec) {
             auto self = weak.lock();
-            if (ec || !self) return;
+            if (ec || !self || generation != self->data_timer_generation) return;
             self->data_timed_out = true;
             if (self->data) self->data->close();
         });
@@ -792,7 +807,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         arm_data_timer();
         data->async_read_some(buffer, [self = shared_from_this(), handler = std::move(handler)](
                                           std::error_code ec, std::size_t n) mutable {
-            self->data_timer.cancel();
+            self->disarm_data_timer();
             if (!ec && !self->data_timed_out && !self->cancelled) return handler({}, n);
             bool clean_end = net::is_end_of_stream(ec) && !self->data_timed_out && !self->cancelled;
             std::error_code failure = clean_end ? std::error_code{} : self->data_failure(ec);
@@ -811,7 +826,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         arm_data_timer();
         data->async_write_all({buffer}, [self = shared_from_this(), handler = std::move(handler)](
                                             std::error_code ec, std::size_t n) mutable {
-            self->data_timer.cancel();
+            self->disarm_data_timer();
             if (!ec && !self->data_timed_out && !self->cancelled) return handler({}, n);
             std::error_code failure = self->data_failure(ec);
             self->close_data();
@@ -826,13 +841,14 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         // With TLS the server must see close_notify, or it takes the upload for truncated.
         data_timed_out = false;
         data_timer.expires_after(std::min<std::chrono::milliseconds>(options.data_timeout, std::chrono::seconds(10)));
-        data_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        data_timer.async_wait([weak = weak_from_this(), generation = ++data_timer_generation](
+                                  boost::system::error_code ec) {
             auto self = weak.lock();
-            if (ec || !self) return;
+            if (ec || !self || generation != self->data_timer_generation) return;
             if (self->data) self->data->close();
         });
         shutdown_tls(*data, [self = shared_from_this(), done = std::move(done)](std::error_code) mutable {
-            self->data_timer.cancel();
+            self->disarm_data_timer();
             self->close_data();
             self->data.reset();
             if (self->cancelled) return done(self->cancelled_error());
