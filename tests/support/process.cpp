@@ -241,8 +241,36 @@ std::string join_argv(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+namespace {
+
+// A test binary killed with SIGKILL cannot remove its directories. Their names carry the owner's
+// PID, so the next test process removes those whose owner is gone.
+void remove_directories_of_dead_test_processes() {
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(std::string(temp_dir_prefix)).parent_path();
+  std::string name_prefix = std::filesystem::path(std::string(temp_dir_prefix)).filename().string();
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(name_prefix, 0) != 0) continue;
+    // openinet-test-<tag>-<pid>-XXXXXX
+    auto pid_end = name.rfind('-');
+    auto pid_start = pid_end == std::string::npos ? std::string::npos : name.rfind('-', pid_end - 1);
+    if (pid_start == std::string::npos || pid_start < name_prefix.size()) continue;
+    pid_t owner = 0;
+    auto digits = std::string_view(name).substr(pid_start + 1, pid_end - pid_start - 1);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) continue;
+    owner = static_cast<pid_t>(std::stol(std::string(digits)));
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
 TempDir::TempDir(std::string_view tag) {
-  std::string pattern = std::string(temp_dir_prefix) + std::string(tag) + "-XXXXXX";
+  static std::once_flag cleaned;
+  std::call_once(cleaned, remove_directories_of_dead_test_processes);
+  std::string pattern = std::string(temp_dir_prefix) + std::string(tag) + "-" + std::to_string(::getpid()) + "-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr)
     throw std::runtime_error("mkdtemp " + pattern + ": " + std::strerror(errno));
   path_ = pattern;

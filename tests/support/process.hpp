@@ -16,8 +16,9 @@
 
 namespace openinet::test {
 
-// A fresh directory under /tmp named "openinet-test-<tag>-XXXXXX", removed with its contents
-// when the object is destroyed.
+// A fresh directory under /tmp named "openinet-test-<tag>-<pid>-XXXXXX", removed with its
+// contents when the object is destroyed. Directories left by test processes that died (SIGKILL)
+// are removed when the next test process creates its first TempDir.
 class TempDir {
  public:
   explicit TempDir(std::string_view tag);
