@@ -129,23 +129,25 @@ TEST(SupportNginx, ServesFilesOfExactSize) {
 
 TEST(SupportNginx, AccessLogProvesKeepAlive) {
   NginxServer& nginx = shared_nginx();
+  std::string uri_a = "/files/small.txt?keepalive-a-" + unique_suffix();
+  std::string uri_b = "/files/small.txt?keepalive-b-" + unique_suffix();
   {
     RawHttpConnection first(nginx.http_port());
-    first.request("GET", "/files/small.txt?support-keepalive-a");
-    first.request("GET", "/files/small.txt?support-keepalive-a");
-    first.request("GET", "/files/small.txt?support-keepalive-b");
+    first.request("GET", uri_a);
+    first.request("GET", uri_a);
+    first.request("GET", uri_b);
   }
   RawHttpConnection second(nginx.http_port());
-  second.request("GET", "/files/small.txt?support-keepalive-b");
+  second.request("GET", uri_b);
 
-  auto shared = nginx.connection_ids_for("/files/small.txt?support-keepalive-a", 2);
+  auto shared = nginx.connection_ids_for(uri_a, 2);
   ASSERT_EQ(shared.size(), 2u);
   EXPECT_EQ(shared[0], shared[1]);
-  auto separate = nginx.connection_ids_for("/files/small.txt?support-keepalive-b", 2);
+  auto separate = nginx.connection_ids_for(uri_b, 2);
   ASSERT_EQ(separate.size(), 2u);
   EXPECT_EQ(separate[0], shared[0]);
   EXPECT_NE(separate[1], shared[0]);
-  auto entries = nginx.wait_for_access_log("/files/small.txt?support-keepalive-b", 2);
+  auto entries = nginx.wait_for_access_log(uri_b, 2);
   EXPECT_EQ(entries[0].connection_requests, 3u);
   EXPECT_EQ(entries[1].connection_requests, 1u);
 }

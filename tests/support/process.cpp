@@ -433,6 +433,11 @@ bool can_connect(std::uint16_t port, std::chrono::milliseconds limit) {
   return connected;
 }
 
+std::string unique_suffix() {
+  static std::atomic<std::uint64_t> counter{0};
+  return std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};

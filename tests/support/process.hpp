@@ -90,6 +90,11 @@ std::uint16_t pick_free_port();
 // True when a TCP connection to 127.0.0.1:port succeeds within `limit`.
 bool can_connect(std::uint16_t port, std::chrono::milliseconds limit = std::chrono::milliseconds(200));
 
+// A string unique within this test process and across test processes ("<pid>-<n>"): for file
+// names and query strings on the shared nginx, so repeated tests (--gtest_repeat) and other
+// tests never see each other's log lines or files.
+std::string unique_suffix();
+
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, std::string_view content);
 
