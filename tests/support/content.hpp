@@ -22,7 +22,7 @@ std::optional<std::uint64_t> first_pattern_mismatch(std::uint64_t offset, std::s
 // very compressible, cut to exactly `size` bytes.
 std::string text_bytes(std::uint64_t offset, std::size_t length);
 
-// Writes `size` bytes of pattern (or text) content in 1 MiB blocks; 1 GiB takes about a second.
+// Writes `size` bytes of pattern (or text) content in 1 MiB blocks (no sparse files).
 void write_pattern_file(const std::filesystem::path& path, std::uint64_t size);
 void write_text_file(const std::filesystem::path& path, std::uint64_t size);
 
