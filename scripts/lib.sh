@@ -12,6 +12,7 @@ OPENINET_BUILD_PACKAGES=(
 OPENINET_TEST_PACKAGES=(
   openssl ca-certificates nginx libnginx-mod-http-echo iproute2 util-linux procps
   clang libclang-rt-14-dev
+  vsftpd libsodium23 libcap2 libpam0g
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -53,4 +54,21 @@ configure_and_build() {
   else
     cmake --build "$OPENINET_ROOT/build/$preset" -j"$jobs" || die "build failed"
   fi
+}
+
+# pure-ftpd, the second FTP server of the tests, conflicts with vsftpd as a Debian package
+# (both provide ftp-server), so its package is unpacked privately instead of installed.
+ensure_pure_ftpd() {
+  local root=${OPENINET_PURE_FTPD_ROOT:-$HOME/.cache/openinet/pure-ftpd}
+  [ -x "$root/usr/sbin/pure-ftpd" ] && return 0
+  log "unpacking pure-ftpd into $root"
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download pure-ftpd >/dev/null 2>&1); then
+    apt-get update -qq && (cd "$tmp" && apt-get download pure-ftpd >/dev/null) || {
+      rm -rf "$tmp"; die "could not download the pure-ftpd package"; }
+  fi
+  mkdir -p "$root"
+  dpkg-deb -x "$tmp"/pure-ftpd_*.deb "$root" || { rm -rf "$tmp"; die "could not unpack pure-ftpd"; }
+  rm -rf "$tmp"
 }

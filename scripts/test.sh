@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
 done
 
 ensure_packages "${OPENINET_BUILD_PACKAGES[@]}" "${OPENINET_TEST_PACKAGES[@]}"
+ensure_pure_ftpd
 
 filter='*'
 targets=()
