@@ -316,6 +316,7 @@ const Config all_configs[] = {
     {FtpDaemon::vsftpd, false, true},     {FtpDaemon::vsftpd, false, false},
     {FtpDaemon::pure_ftpd, false, true},  {FtpDaemon::pure_ftpd, false, false},
     {FtpDaemon::vsftpd, true, true},      {FtpDaemon::pure_ftpd, true, true},
+    {FtpDaemon::vsftpd, true, false},     {FtpDaemon::pure_ftpd, true, false},
 };
 
 INSTANTIATE_TEST_SUITE_P(FtpSession, FtpSessionTest, ::testing::ValuesIn(all_configs),
@@ -398,6 +399,25 @@ TEST(FtpSessionFailures, ControlConnectionLostIsDropped) {
     EXPECT_EQ(reply.code, 221);
     EXPECT_EQ(run([&](auto done) { session->change_directory("/", done); }), make_error(ERROR_FTP_DROPPED));
     EXPECT_EQ(run([&](auto done) { session->change_directory("/", done); }), make_error(ERROR_FTP_DROPPED));
+}
+
+TEST(FtpSessionTls, CertificateCheckedAndWaivable) {
+    FtpServer& server = test::shared_ftp_server(FtpDaemon::vsftpd, true);
+    SessionOptions o;
+    o.host = "127.0.0.1";
+    o.port = server.port();
+    o.user = server.login_user();
+    o.password = server.login_password();
+    o.explicit_tls = true;
+    net::set_extra_trust_file("");   // the test CA is not trusted now
+    auto refused = Session::create(core::Engine::instance().executor());
+    EXPECT_EQ(run([&](auto done) { refused->connect(o, {}, done); }), make_error(ERROR_INTERNET_INVALID_CA));
+
+    o.security_flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA;
+    auto waived = Session::create(core::Engine::instance().executor());
+    auto ec = run([&](auto done) { waived->connect(o, {}, done); });
+    net::set_extra_trust_file(test::TestCa::instance().ca_cert().string());
+    EXPECT_FALSE(ec) << ec.message();
 }
 
 // ---- a large transfer keeps memory flat ---------------------------------------------------
