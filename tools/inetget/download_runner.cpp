@@ -1,0 +1,123 @@
+#include "download_runner.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include "output_file.hpp"
+
+namespace inetget {
+
+namespace {
+
+constexpr auto redraw_interval = std::chrono::milliseconds(100);
+constexpr auto cancel_bound = std::chrono::seconds(10);
+
+std::vector<TransferSnapshot> snapshot_all(const std::vector<std::unique_ptr<Transfer>>& transfers) {
+    std::vector<TransferSnapshot> snapshots;
+    snapshots.reserve(transfers.size());
+    for (const auto& transfer : transfers) snapshots.push_back(TransferSnapshot::of(*transfer));
+    return snapshots;
+}
+
+bool all_finished(const std::vector<std::unique_ptr<Transfer>>& transfers) {
+    for (const auto& transfer : transfers) {
+        if (!is_finished(transfer->state())) return false;
+    }
+    return true;
+}
+
+[[noreturn]] void give_up_after_cancel(const std::vector<std::unique_ptr<Transfer>>& transfers,
+                                       int signal_number) {
+    std::fprintf(stderr, "inetget: downloads did not stop within %lld s of being cancelled; "
+                         "removing their .part files and exiting\n",
+                 static_cast<long long>(cancel_bound.count()));
+    for (const auto& transfer : transfers) {
+        if (is_finished(transfer->state())) continue;
+        auto part = transfer->destination();
+        part += PartFile::suffix;
+        ::unlink(part.c_str());
+    }
+    std::fflush(nullptr);
+    std::_Exit(exit_status_for_signal(signal_number));
+}
+
+}  // namespace
+
+RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers,
+                        ProgressView& view, StopSignal& stop) {
+    auto started = std::chrono::steady_clock::now();
+    std::vector<std::thread> workers;
+    workers.reserve(transfers.size());
+    try {
+        for (const auto& transfer : transfers) {
+            workers.emplace_back([t = transfer.get()] { t->run(); });
+        }
+    } catch (...) {
+        // Out of threads: stop what runs (their workers are released by the closed handles).
+        for (const auto& transfer : transfers) transfer->cancel();
+        for (auto& worker : workers) worker.join();
+        throw;
+    }
+
+    std::optional<std::chrono::steady_clock::time_point> cancelled_at;
+    while (!all_finished(transfers)) {
+        auto signal_number = stop.wait(redraw_interval);
+        if (signal_number && !cancelled_at) {
+            cancelled_at = std::chrono::steady_clock::now();
+            for (const auto& transfer : transfers) transfer->cancel();
+        }
+        view.update(snapshot_all(transfers));
+        if (cancelled_at && std::chrono::steady_clock::now() - *cancelled_at > cancel_bound) {
+            view.finish(snapshot_all(transfers));
+            give_up_after_cancel(transfers, *stop.received());
+        }
+    }
+    for (auto& worker : workers) worker.join();
+
+    RunResult result;
+    result.transfers = snapshot_all(transfers);
+    result.elapsed = std::chrono::steady_clock::now() - started;
+    result.stop_signal = stop.received();
+    for (const auto& t : result.transfers) {
+        if (t.state == TransferState::succeeded) ++result.succeeded;
+        if (t.state == TransferState::failed) ++result.failed;
+        if (t.state == TransferState::cancelled) ++result.cancelled;
+    }
+    view.finish(result.transfers);
+    return result;
+}
+
+void print_errors(std::FILE* err, const RunResult& result) {
+    for (const auto& t : result.transfers) {
+        if (t.state != TransferState::failed) continue;
+        std::fprintf(err, "inetget: %s (%s): %s\n", t.name.c_str(), t.url.c_str(),
+                     t.error_message.c_str());
+    }
+    std::fflush(err);
+}
+
+void print_summary(std::FILE* out, const RunResult& result) {
+    std::uint64_t bytes = 0;
+    for (const auto& t : result.transfers) {
+        if (t.state == TransferState::succeeded) bytes += t.bytes;
+    }
+    double seconds = std::chrono::duration<double>(result.elapsed).count();
+    std::string line = std::to_string(result.succeeded) + " of " +
+                       std::to_string(result.transfers.size()) + " downloads succeeded";
+    if (result.failed > 0) line += ", " + std::to_string(result.failed) + " failed";
+    if (result.cancelled > 0) line += ", " + std::to_string(result.cancelled) + " cancelled";
+    char timing[64];
+    std::snprintf(timing, sizeof timing, " in %.1f s", seconds);
+    line += ": " + format_bytes(bytes) + timing;
+    if (seconds > 0 && bytes > 0) line += " (" + format_rate(static_cast<double>(bytes) / seconds) + ")";
+    if (result.stop_signal) {
+        line += result.stop_signal == SIGINT ? "; stopped by Ctrl-C" : "; stopped by a signal";
+    }
+    std::fprintf(out, "%s\n", line.c_str());
+    std::fflush(out);
+}
+
+}  // namespace inetget
