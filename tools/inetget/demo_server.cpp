@@ -218,6 +218,7 @@ struct DemoServer::Impl {
         for (;;) {
             boost::system::error_code ec;
             tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            if (stopping) co_return;  // accepted just before stop(): drop it
             if (ec) {
                 if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
                 continue;  // e.g. EMFILE: keep serving the connections there are
@@ -316,6 +317,7 @@ struct DemoServer::Impl {
     tcp::acceptor acceptor{context};
     std::thread thread;
     std::uint16_t port = 0;
+    bool stopping = false;  // only touched on the server thread
 
     mutable std::mutex mutex;  // guards the two below (the server thread and the demo's thread)
     std::set<std::shared_ptr<tcp::socket>> connections;
@@ -344,6 +346,7 @@ void DemoServer::stop() {
     // write, a twentieth of a second later at most), so the context runs out of work and the
     // thread returns by itself, with every socket closed in an orderly way.
     asio::post(impl_->context, [impl = impl_.get()] {
+        impl->stopping = true;
         boost::system::error_code ignored;
         impl->acceptor.close(ignored);
         std::lock_guard lock(impl->mutex);

@@ -15,10 +15,24 @@ namespace {
 constexpr auto redraw_interval = std::chrono::milliseconds(100);
 constexpr auto cancel_bound = std::chrono::seconds(10);
 
+TransferSnapshot snapshot_of(const Transfer& transfer) {
+    TransferSnapshot snapshot;
+    snapshot.name = transfer.name();
+    snapshot.url = transfer.url();
+    snapshot.state = transfer.state();  // acquire: error() below is complete when finished
+    snapshot.bytes = transfer.bytes_received();
+    snapshot.total = transfer.total_bytes();
+    snapshot.elapsed = transfer.elapsed();
+    if (snapshot.state == TransferState::failed || snapshot.state == TransferState::cancelled) {
+        snapshot.error_message = transfer.error().message;
+    }
+    return snapshot;
+}
+
 std::vector<TransferSnapshot> snapshot_all(const std::vector<std::unique_ptr<Transfer>>& transfers) {
     std::vector<TransferSnapshot> snapshots;
     snapshots.reserve(transfers.size());
-    for (const auto& transfer : transfers) snapshots.push_back(TransferSnapshot::of(*transfer));
+    for (const auto& transfer : transfers) snapshots.push_back(snapshot_of(*transfer));
     return snapshots;
 }
 

@@ -14,6 +14,7 @@
 #include "output_file.hpp"
 #include "progress_view.hpp"
 #include "stop_signal.hpp"
+#include "tls_trust.hpp"
 #include "transfer.hpp"
 
 namespace {
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
     // its removal; writes then fail with EPIPE instead.
     std::signal(SIGPIPE, SIG_IGN);
     try {
+        if (!options.ca_file.empty()) inetget::trust_extra_ca_file(options.ca_file);
         inetget::StopSignal stop;  // before any thread exists: see stop_signal.hpp
         return options.demo ? inetget::run_demo(options, stop) : download_urls(options, stop);
     } catch (const std::exception& e) {

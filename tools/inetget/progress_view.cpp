@@ -58,20 +58,6 @@ std::string describe_finish(const TransferSnapshot& t) {
 
 }  // namespace
 
-TransferSnapshot TransferSnapshot::of(const Transfer& transfer) {
-    TransferSnapshot snapshot;
-    snapshot.name = transfer.name();
-    snapshot.url = transfer.url();
-    snapshot.state = transfer.state();  // acquire: error() below is complete when finished
-    snapshot.bytes = transfer.bytes_received();
-    snapshot.total = transfer.total_bytes();
-    snapshot.elapsed = transfer.elapsed();
-    if (snapshot.state == TransferState::failed || snapshot.state == TransferState::cancelled) {
-        snapshot.error_message = transfer.error().message;
-    }
-    return snapshot;
-}
-
 std::string format_bytes(std::uint64_t bytes) {
     if (bytes < 1024) return std::to_string(bytes) + " B";
     static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

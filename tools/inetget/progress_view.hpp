@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "transfer.hpp"
+#include "transfer_state.hpp"
 
 namespace inetget {
 
@@ -28,8 +28,6 @@ struct TransferSnapshot {
     std::optional<std::uint64_t> total;
     std::chrono::steady_clock::duration elapsed{};
     std::string error_message;  // failed / cancelled only
-
-    static TransferSnapshot of(const Transfer& transfer);
 };
 
 // "0 B", "999 B", "1.0 KiB", "12.5 MiB", "3.20 GiB" (3 significant digits from KiB on).

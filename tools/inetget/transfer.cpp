@@ -68,23 +68,6 @@ std::string describe_status(HINTERNET request, DWORD status) {
 
 }  // namespace
 
-bool is_finished(TransferState state) noexcept {
-    return state == TransferState::succeeded || state == TransferState::failed ||
-           state == TransferState::cancelled;
-}
-
-const char* state_name(TransferState state) noexcept {
-    switch (state) {
-    case TransferState::waiting: return "waiting";
-    case TransferState::connecting: return "connecting";
-    case TransferState::receiving: return "receiving";
-    case TransferState::succeeded: return "done";
-    case TransferState::failed: return "failed";
-    case TransferState::cancelled: return "cancelled";
-    }
-    return "?";
-}
-
 Transfer::Transfer(std::string url, std::filesystem::path destination, TransferSettings settings)
     : url_(std::move(url)), destination_(std::move(destination)), settings_(settings) {}
 
@@ -269,8 +252,8 @@ TransferState Transfer::fail_with_last_error(const std::string& what) {
         error_.message = "cancelled (" + format_wininet_error(code) + ")";
         return TransferState::cancelled;
     }
-    fail(code, what + ": " + std::string(wininet_error_description(code)) + " (" +
-                   format_wininet_error(code) + ")");
+    return fail(code, what + ": " + std::string(wininet_error_description(code)) + " (" +
+                          format_wininet_error(code) + ")");
 }
 
 }  // namespace inetget

@@ -17,20 +17,9 @@
 #include <optional>
 #include <string>
 
+#include "transfer_state.hpp"
+
 namespace inetget {
-
-// The states, in the order a transfer normally passes through them.
-enum class TransferState : int {
-    waiting,      // created, worker not started yet
-    connecting,   // InternetOpenUrl: resolve, connect, send the request, read the head
-    receiving,    // status accepted; reading the body into the .part file
-    succeeded,    // complete and renamed to the final name
-    failed,       // error(); the .part file is gone
-    cancelled,    // stopped by cancel(); the .part file is gone
-};
-
-bool is_finished(TransferState state) noexcept;
-const char* state_name(TransferState state) noexcept;
 
 struct TransferSettings {
     bool insecure = false;                        // SECURITY_FLAG_IGNORE_UNKNOWN_CA|CN|DATE
