@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,40 +89,81 @@ bool wait_until(Condition condition, std::chrono::milliseconds limit) {
     return true;
 }
 
-// A background inetget whose output goes to a file; signalled by PID.
+// A background inetget whose output goes to a file; signalled and stopped by its PID.
+//
+// Started with fork/exec here rather than ChildProcess::spawn because the child must get
+// SIGINT and SIGTERM at their default disposition: a test binary run as a background job has
+// SIGINT ignored, inetget keeps an inherited "ignored" (as shells expect), and the test would
+// then measure nothing.
 class BackgroundInetget {
 public:
     BackgroundInetget(std::vector<std::string> args, const fs::path& output_file)
         : output_file_(output_file) {
-        SpawnOptions options;
-        options.output_file = output_file;
-        process_ = ChildProcess::spawn(command(std::move(args)), options);
+        auto argv_strings = command(std::move(args));
+        std::vector<char*> argv;
+        for (auto& arg : argv_strings) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        int out = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out < 0) throw std::runtime_error("cannot create " + output_file.string());
+        pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Only async-signal-safe calls between fork and exec.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the test binary dies: so does inetget
+            if (::getppid() != parent) ::_exit(127);
+            ::signal(SIGINT, SIG_DFL);
+            ::signal(SIGTERM, SIG_DFL);
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            int null_in = ::open("/dev/null", O_RDONLY);
+            ::dup2(null_in, 0);
+            ::dup2(out, 1);
+            ::dup2(out, 2);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(out);
+        if (pid_ < 0) throw std::runtime_error("fork failed");
     }
+    ~BackgroundInetget() {
+        if (reaped_) return;
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status_, 0);
+    }
+    BackgroundInetget(const BackgroundInetget&) = delete;
+    BackgroundInetget& operator=(const BackgroundInetget&) = delete;
 
-    pid_t pid() const { return process_.pid(); }
-    bool running() { return process_.running(); }
+    pid_t pid() const { return pid_; }
+
+    // Waits up to `limit` for the exit; true when it exited (and was reaped).
+    bool wait_for_exit(std::chrono::milliseconds limit) {
+        return reaped_ || wait_until([&] {
+                   if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+                   return reaped_;
+               },
+               limit);
+    }
 
     // Sends `signal_number` and waits (bounded) for the exit; returns how long it took, or
     // nullopt when it did not exit within `limit`.
     std::optional<std::chrono::milliseconds> signal_and_wait(int signal_number,
                                                              std::chrono::milliseconds limit) {
         auto sent = std::chrono::steady_clock::now();
-        ::kill(process_.pid(), signal_number);
-        if (!process_.wait_for_exit(limit)) return std::nullopt;
+        ::kill(pid_, signal_number);
+        if (!wait_for_exit(limit)) return std::nullopt;
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
     }
-    bool wait_for_exit(std::chrono::milliseconds limit) { return process_.wait_for_exit(limit); }
 
-    // Exit code after a normal exit, -1 when it was killed by a signal.
-    int exit_code() const {
-        int status = process_.wait_status();
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
+    // Exit code after a normal exit, -1 when it was killed by a signal (or still runs).
+    int exit_code() const { return reaped_ && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
     std::string output() const { return read_file(output_file_); }
 
 private:
     fs::path output_file_;
-    ChildProcess process_;
+    pid_t pid_ = -1;
+    int status_ = 0;
+    bool reaped_ = false;
 };
 
 }  // namespace openinet::test::inetget

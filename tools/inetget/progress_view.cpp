@@ -167,8 +167,8 @@ void ProgressView::update(std::span<const TransferSnapshot> transfers) {
 
 void ProgressView::finish(std::span<const TransferSnapshot> transfers) {
     if (finished_) return;
-    update(transfers);
     if (mode_ == Mode::live) draw_frame(transfers, true);
+    if (mode_ == Mode::lines) print_events(transfers);
     finished_ = true;
     if (cursor_hidden_) {
         write(std::string(show_cursor));

@@ -4,7 +4,8 @@
 // signalfd instead; it must run before any other thread exists (the workers, the demo
 // server, the library's engine), so that every thread inherits the blocked mask and the
 // signals can only be consumed here. No handler runs asynchronously, so nothing has to be
-// async-signal-safe.
+// async-signal-safe. A signal that was already ignored when inetget started (SIGINT for a
+// background job of a non-interactive shell) stays ignored, as shells expect.
 #pragma once
 
 #include <chrono>
