@@ -53,7 +53,8 @@ struct Completion {
 
 const std::thread::id main_thread = std::this_thread::get_id();
 
-void CALLBACK on_status(HINTERNET handle, DWORD_PTR context, DWORD status, LPVOID info, DWORD length) {
+void CALLBACK on_status(HINTERNET handle, DWORD_PTR context, DWORD status, LPVOID info,
+                        DWORD /*length*/) {
     std::printf("  [%s thread] handle %p: %-20s", std::this_thread::get_id() == main_thread ? "main" : "engine",
                 handle, status_name(status));
     switch (status) {
