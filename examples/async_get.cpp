@@ -18,21 +18,36 @@ namespace {
 
 const char* status_name(DWORD status) {
     switch (status) {
-    case INTERNET_STATUS_RESOLVING_NAME: return "RESOLVING_NAME";
-    case INTERNET_STATUS_NAME_RESOLVED: return "NAME_RESOLVED";
-    case INTERNET_STATUS_CONNECTING_TO_SERVER: return "CONNECTING_TO_SERVER";
-    case INTERNET_STATUS_CONNECTED_TO_SERVER: return "CONNECTED_TO_SERVER";
-    case INTERNET_STATUS_SENDING_REQUEST: return "SENDING_REQUEST";
-    case INTERNET_STATUS_REQUEST_SENT: return "REQUEST_SENT";
-    case INTERNET_STATUS_RECEIVING_RESPONSE: return "RECEIVING_RESPONSE";
-    case INTERNET_STATUS_RESPONSE_RECEIVED: return "RESPONSE_RECEIVED";
-    case INTERNET_STATUS_CLOSING_CONNECTION: return "CLOSING_CONNECTION";
-    case INTERNET_STATUS_CONNECTION_CLOSED: return "CONNECTION_CLOSED";
-    case INTERNET_STATUS_HANDLE_CREATED: return "HANDLE_CREATED";
-    case INTERNET_STATUS_HANDLE_CLOSING: return "HANDLE_CLOSING";
-    case INTERNET_STATUS_REQUEST_COMPLETE: return "REQUEST_COMPLETE";
-    case INTERNET_STATUS_REDIRECT: return "REDIRECT";
-    default: return "other";
+        case INTERNET_STATUS_RESOLVING_NAME:
+            return "RESOLVING_NAME";
+        case INTERNET_STATUS_NAME_RESOLVED:
+            return "NAME_RESOLVED";
+        case INTERNET_STATUS_CONNECTING_TO_SERVER:
+            return "CONNECTING_TO_SERVER";
+        case INTERNET_STATUS_CONNECTED_TO_SERVER:
+            return "CONNECTED_TO_SERVER";
+        case INTERNET_STATUS_SENDING_REQUEST:
+            return "SENDING_REQUEST";
+        case INTERNET_STATUS_REQUEST_SENT:
+            return "REQUEST_SENT";
+        case INTERNET_STATUS_RECEIVING_RESPONSE:
+            return "RECEIVING_RESPONSE";
+        case INTERNET_STATUS_RESPONSE_RECEIVED:
+            return "RESPONSE_RECEIVED";
+        case INTERNET_STATUS_CLOSING_CONNECTION:
+            return "CLOSING_CONNECTION";
+        case INTERNET_STATUS_CONNECTION_CLOSED:
+            return "CONNECTION_CLOSED";
+        case INTERNET_STATUS_HANDLE_CREATED:
+            return "HANDLE_CREATED";
+        case INTERNET_STATUS_HANDLE_CLOSING:
+            return "HANDLE_CLOSING";
+        case INTERNET_STATUS_REQUEST_COMPLETE:
+            return "REQUEST_COMPLETE";
+        case INTERNET_STATUS_REDIRECT:
+            return "REDIRECT";
+        default:
+            return "other";
     }
 }
 
@@ -55,27 +70,30 @@ const std::thread::id main_thread = std::this_thread::get_id();
 
 void CALLBACK on_status(HINTERNET handle, DWORD_PTR context, DWORD status, LPVOID info,
                         DWORD /*length*/) {
-    std::printf("  [%s thread] handle %p: %-20s", std::this_thread::get_id() == main_thread ? "main" : "engine",
-                handle, status_name(status));
+    std::printf("  [%s thread] handle %p: %-20s",
+                std::this_thread::get_id() == main_thread ? "main" : "engine", handle,
+                status_name(status));
     switch (status) {
-    case INTERNET_STATUS_RESOLVING_NAME:
-    case INTERNET_STATUS_NAME_RESOLVED:
-    case INTERNET_STATUS_CONNECTING_TO_SERVER:
-    case INTERNET_STATUS_CONNECTED_TO_SERVER:
-    case INTERNET_STATUS_REDIRECT:
-        std::printf(" %s", static_cast<const char*>(info));  // always char, also for W callbacks
-        break;
-    case INTERNET_STATUS_REQUEST_SENT:
-    case INTERNET_STATUS_RESPONSE_RECEIVED:
-        std::printf(" %lu bytes", static_cast<unsigned long>(*static_cast<DWORD*>(info)));
-        break;
-    case INTERNET_STATUS_REQUEST_COMPLETE: {
-        auto* result = static_cast<INTERNET_ASYNC_RESULT*>(info);
-        std::printf(" result %lu, error %lu", static_cast<unsigned long>(result->dwResult),
-                    static_cast<unsigned long>(result->dwError));
-        break;
-    }
-    default: break;
+        case INTERNET_STATUS_RESOLVING_NAME:
+        case INTERNET_STATUS_NAME_RESOLVED:
+        case INTERNET_STATUS_CONNECTING_TO_SERVER:
+        case INTERNET_STATUS_CONNECTED_TO_SERVER:
+        case INTERNET_STATUS_REDIRECT:
+            std::printf(" %s",
+                        static_cast<const char*>(info));  // always char, also for W callbacks
+            break;
+        case INTERNET_STATUS_REQUEST_SENT:
+        case INTERNET_STATUS_RESPONSE_RECEIVED:
+            std::printf(" %lu bytes", static_cast<unsigned long>(*static_cast<DWORD*>(info)));
+            break;
+        case INTERNET_STATUS_REQUEST_COMPLETE: {
+            auto* result = static_cast<INTERNET_ASYNC_RESULT*>(info);
+            std::printf(" result %lu, error %lu", static_cast<unsigned long>(result->dwResult),
+                        static_cast<unsigned long>(result->dwError));
+            break;
+        }
+        default:
+            break;
     }
     std::printf("\n");
     std::fflush(stdout);
@@ -104,7 +122,8 @@ bool run(Completion& completion, const char* what, Call call) {
     if (call()) return true;
     DWORD error = GetLastError();
     if (error != ERROR_IO_PENDING) {
-        std::fprintf(stderr, "async_get: %s failed with error %lu\n", what, static_cast<unsigned long>(error));
+        std::fprintf(stderr, "async_get: %s failed with error %lu\n", what,
+                     static_cast<unsigned long>(error));
         return false;
     }
     std::printf("%s: pending\n", what);
@@ -136,28 +155,32 @@ int main(int argc, char** argv) {
     parts.lpszUrlPath = path;
     parts.dwUrlPathLength = sizeof path;
     if (!InternetCrackUrlA(argv[1], 0, 0, &parts)) {
-        std::fprintf(stderr, "async_get: cannot parse the URL (error %lu)\n", static_cast<unsigned long>(GetLastError()));
+        std::fprintf(stderr, "async_get: cannot parse the URL (error %lu)\n",
+                     static_cast<unsigned long>(GetLastError()));
         return 2;
     }
 
     Completion completion;
     auto context = reinterpret_cast<DWORD_PTR>(&completion);
-    HINTERNET session = InternetOpenA("async_get", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, INTERNET_FLAG_ASYNC);
+    HINTERNET session = InternetOpenA("async_get", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr,
+                                      INTERNET_FLAG_ASYNC);
     if (!session) return 1;
     InternetSetStatusCallbackA(session, on_status);  // inherited by the handles created below
 
-    DWORD flags = INTERNET_FLAG_RELOAD | (parts.nScheme == INTERNET_SCHEME_HTTPS ? INTERNET_FLAG_SECURE : 0);
+    DWORD flags =
+        INTERNET_FLAG_RELOAD | (parts.nScheme == INTERNET_SCHEME_HTTPS ? INTERNET_FLAG_SECURE : 0);
     HINTERNET connection = InternetConnectA(session, host, parts.nPort, nullptr, nullptr,
                                             INTERNET_SERVICE_HTTP, 0, context);
-    HINTERNET request = connection ? HttpOpenRequestA(connection, "GET", path[0] ? path : "/", nullptr,
-                                                      nullptr, nullptr, flags, context)
+    HINTERNET request = connection ? HttpOpenRequestA(connection, "GET", path[0] ? path : "/",
+                                                      nullptr, nullptr, nullptr, flags, context)
                                    : nullptr;
     bool ok = request != nullptr;
     ok = ok && run(completion, "HttpSendRequest",
                    [&] { return HttpSendRequestA(request, nullptr, 0, nullptr, 0); });
 
     DWORD status = 0, length = sizeof status;
-    if (ok && HttpQueryInfoA(request, HTTP_QUERY_STATUS_CODE | HTTP_QUERY_FLAG_NUMBER, &status, &length, nullptr)) {
+    if (ok && HttpQueryInfoA(request, HTTP_QUERY_STATUS_CODE | HTTP_QUERY_FLAG_NUMBER, &status,
+                             &length, nullptr)) {
         std::printf("status: %lu\n", static_cast<unsigned long>(status));
     }
 

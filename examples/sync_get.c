@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     if (!HttpQueryInfoA(request, HTTP_QUERY_RAW_HEADERS_CRLF, NULL, &length, NULL) &&
         GetLastError() == ERROR_INSUFFICIENT_BUFFER) {
         headers = malloc(length);
-        if (headers && HttpQueryInfoA(request, HTTP_QUERY_RAW_HEADERS_CRLF, headers, &length, NULL)) {
+        if (headers &&
+            HttpQueryInfoA(request, HTTP_QUERY_RAW_HEADERS_CRLF, headers, &length, NULL)) {
             printf("%s", headers);
         }
         free(headers);

@@ -13,7 +13,8 @@ namespace {
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
     std::size_t count = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
     return count;
 }
 
@@ -31,7 +32,8 @@ TEST(InetgetDemo, DownloadsVerifiesAndRemovesItsTemporaryDirectory) {
     EXPECT_EQ(count_of(result.output, "done      "), 8u);
 
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(result.output, match, std::regex(R"(into (\S+) \(removed afterwards\))")))
+    ASSERT_TRUE(
+        std::regex_search(result.output, match, std::regex(R"(into (\S+) \(removed afterwards\))")))
         << result.output;
     EXPECT_FALSE(fs::exists(match[1].str())) << match[1].str();
 }
@@ -49,7 +51,8 @@ TEST(InetgetDemo, KeepsTheFilesInTheGivenDirectory) {
 TEST(InetgetDemo, QuietPrintsNothing) {
     REQUIRE_INETGET();
     TempDir dir("inetget-demo");
-    auto result = run_inetget({"--demo", "1", "-q", "-o", dir.path().string()}, std::chrono::seconds(60));
+    auto result =
+        run_inetget({"--demo", "1", "-q", "-o", dir.path().string()}, std::chrono::seconds(60));
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(result.output, "");
 }
@@ -60,7 +63,8 @@ void expect_prompt_clean_stop(int signal_number, int expected_exit_code) {
     TempDir dir("inetget-stop");
     BackgroundInetget inetget({"--demo", "-o", dir.path().string()}, dir.path() / "output.txt");
     // Wait until every download is under way (8 .part files), well before the first ends (3 s).
-    ASSERT_TRUE(wait_until([&] { return part_files_in(dir.path()).size() == 8; }, std::chrono::seconds(20)))
+    ASSERT_TRUE(
+        wait_until([&] { return part_files_in(dir.path()).size() == 8; }, std::chrono::seconds(20)))
         << inetget.output();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     auto took = inetget.signal_and_wait(signal_number, std::chrono::seconds(10));

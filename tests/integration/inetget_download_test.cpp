@@ -15,12 +15,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string nginx_url(const std::string& path) { return shared_nginx().http_url(path); }
+std::string nginx_url(const std::string& path) {
+    return shared_nginx().http_url(path);
+}
 
 void expect_same_file(const fs::path& downloaded, const fs::path& original) {
     ASSERT_TRUE(fs::exists(downloaded)) << downloaded;
     EXPECT_EQ(fs::file_size(downloaded), fs::file_size(original));
-    EXPECT_TRUE(read_file(downloaded) == read_file(original)) << downloaded << " differs from " << original;
+    EXPECT_TRUE(read_file(downloaded) == read_file(original))
+        << downloaded << " differs from " << original;
 }
 
 TEST(InetgetDownload, SeveralFilesArriveIntactWithPlainProgressLines) {
@@ -35,7 +38,8 @@ TEST(InetgetDownload, SeveralFilesArriveIntactWithPlainProgressLines) {
                                nginx_url("/files/1m.bin")});
     ASSERT_FALSE(result.timed_out);
     EXPECT_EQ(result.exit_code, 0) << result.output;
-    EXPECT_EQ(files_in(dir.path()), (std::vector<std::string>{"1m.bin", "empty.bin", "text.txt", "three.bin"}));
+    EXPECT_EQ(files_in(dir.path()),
+              (std::vector<std::string>{"1m.bin", "empty.bin", "text.txt", "three.bin"}));
     expect_same_file(dir / "three.bin", nginx.docroot_path("/inetget/three.bin"));
     expect_same_file(dir / "text.txt", nginx.docroot_path("/inetget/text.txt"));
     expect_same_file(dir / "empty.bin", nginx.docroot_path("/inetget/empty.bin"));
@@ -43,32 +47,39 @@ TEST(InetgetDownload, SeveralFilesArriveIntactWithPlainProgressLines) {
 
     // Standard output is not a terminal: one start and one finish line per URL, no escapes.
     EXPECT_EQ(result.output.find('\x1b'), std::string::npos);
-    EXPECT_NE(result.output.find("start     three.bin  " + nginx_url("/inetget/three.bin")), std::string::npos)
+    EXPECT_NE(result.output.find("start     three.bin  " + nginx_url("/inetget/three.bin")),
+              std::string::npos)
         << result.output;
-    EXPECT_NE(result.output.find("done      three.bin  3.00 MiB in "), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("done      empty.bin  0 B in "), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("done      three.bin  3.00 MiB in "), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("done      empty.bin  0 B in "), std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find("4 of 4 downloads succeeded"), std::string::npos) << result.output;
 }
 
 TEST(InetgetDownload, NotFoundExitsOneAndLeavesNoFile) {
     REQUIRE_INETGET();
     TempDir dir("inetget-404");
-    auto result = run_inetget({"-o", dir.path().string(), nginx_url("/inetget/does-not-exist.bin")});
+    auto result =
+        run_inetget({"-o", dir.path().string(), nginx_url("/inetget/does-not-exist.bin")});
     EXPECT_EQ(result.exit_code, 1) << result.output;
     EXPECT_TRUE(files_in(dir.path()).empty());
-    EXPECT_NE(result.output.find("server answered HTTP status 404 Not Found"), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("0 of 1 downloads succeeded, 1 failed"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("server answered HTTP status 404 Not Found"), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("0 of 1 downloads succeeded, 1 failed"), std::string::npos)
+        << result.output;
 }
 
 TEST(InetgetDownload, OneFailureAmongSuccessesStillExitsOne) {
     REQUIRE_INETGET();
     TempDir dir("inetget-mixed");
-    auto result = run_inetget({"-o", dir.path().string(), nginx_url("/files/64k.bin"), nginx_url("/status/500"),
-                               nginx_url("/inetget/missing.bin")});
+    auto result = run_inetget({"-o", dir.path().string(), nginx_url("/files/64k.bin"),
+                               nginx_url("/status/500"), nginx_url("/inetget/missing.bin")});
     EXPECT_EQ(result.exit_code, 1) << result.output;
     EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"64k.bin"});
     EXPECT_NE(result.output.find("HTTP status 500"), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("1 of 3 downloads succeeded, 2 failed"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("1 of 3 downloads succeeded, 2 failed"), std::string::npos)
+        << result.output;
 }
 
 TEST(InetgetDownload, RepeatedNamesGetNumberedAndRedirectsAreFollowed) {
@@ -85,9 +96,11 @@ TEST(InetgetDownload, RefusedConnectionNamesTheWinInetError) {
     REQUIRE_INETGET();
     TempDir dir("inetget-refused");
     std::uint16_t port = pick_free_port();  // nothing listens there
-    auto result = run_inetget({"-o", dir.path().string(), "http://127.0.0.1:" + std::to_string(port) + "/x.bin"});
+    auto result = run_inetget(
+        {"-o", dir.path().string(), "http://127.0.0.1:" + std::to_string(port) + "/x.bin"});
     EXPECT_EQ(result.exit_code, 1) << result.output;
-    EXPECT_NE(result.output.find("error 12029 ERROR_INTERNET_CANNOT_CONNECT"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("error 12029 ERROR_INTERNET_CANNOT_CONNECT"), std::string::npos)
+        << result.output;
     EXPECT_TRUE(files_in(dir.path()).empty());
 }
 
@@ -95,7 +108,8 @@ TEST(InetgetDownload, BodyCutShortIsAnErrorAndLeavesNoFile) {
     REQUIRE_INETGET();
     ScriptedServer server;
     std::string body(100'000, 'x');
-    server.add_script({step::ReadRequest{}, step::DropAfter{http_response(200, body), 50'000, false}});
+    server.add_script(
+        {step::ReadRequest{}, step::DropAfter{http_response(200, body), 50'000, false}});
     TempDir dir("inetget-short");
     auto result = run_inetget({"-o", dir.path().string(), server.url("/short.bin")});
     EXPECT_EQ(result.exit_code, 1) << result.output;
@@ -114,10 +128,14 @@ TEST(InetgetDownload, SigintEndsABlockedReadPromptly) {
     TempDir dir("inetget-stall");
     fs::path out_dir = dir / "out";
     fs::create_directories(out_dir);
-    BackgroundInetget inetget({"-o", out_dir.string(), server.url("/stalled.bin")}, dir / "output.txt");
-    ASSERT_TRUE(wait_until([&] { return inetget.output().find("start     stalled.bin") != std::string::npos &&
-                                        server.wait_for_requests(1, 0ms); },
-                           10s))
+    BackgroundInetget inetget({"-o", out_dir.string(), server.url("/stalled.bin")},
+                              dir / "output.txt");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return inetget.output().find("start     stalled.bin") != std::string::npos &&
+                   server.wait_for_requests(1, 0ms);
+        },
+        10s))
         << inetget.output();
     std::this_thread::sleep_for(300ms);  // into the blocking read
     ASSERT_EQ(part_files_in(out_dir), std::vector<std::string>{"stalled.bin.part"});
@@ -126,19 +144,23 @@ TEST(InetgetDownload, SigintEndsABlockedReadPromptly) {
     EXPECT_LT(*took, 2s) << inetget.output();
     EXPECT_EQ(inetget.exit_code(), 130) << inetget.output();
     EXPECT_TRUE(files_in(out_dir).empty());
-    EXPECT_NE(inetget.output().find("cancelled stalled.bin"), std::string::npos) << inetget.output();
+    EXPECT_NE(inetget.output().find("cancelled stalled.bin"), std::string::npos)
+        << inetget.output();
 }
 
 TEST(InetgetDownload, TimeoutOptionEndsAStalledBody) {
     REQUIRE_INETGET();
     ScriptedServer server;
-    server.add_script({step::ReadRequest{}, step::Send{"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc"},
+    server.add_script({step::ReadRequest{},
+                       step::Send{"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc"},
                        step::Stall{step::forever}});
     TempDir dir("inetget-timeout");
-    auto result = run_inetget({"--timeout", "1", "-o", dir.path().string(), server.url("/slow.bin")}, 30s);
+    auto result =
+        run_inetget({"--timeout", "1", "-o", dir.path().string(), server.url("/slow.bin")}, 30s);
     ASSERT_FALSE(result.timed_out) << result.output;
     EXPECT_EQ(result.exit_code, 1) << result.output;
-    EXPECT_NE(result.output.find("error 12002 ERROR_INTERNET_TIMEOUT"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("error 12002 ERROR_INTERNET_TIMEOUT"), std::string::npos)
+        << result.output;
     EXPECT_TRUE(files_in(dir.path()).empty());
 }
 
@@ -150,7 +172,8 @@ TEST(InetgetDownload, TlsIsVerifiedUnlessToldOtherwise) {
 
     auto refused = run_inetget({"-o", dir.path().string(), untrusted});
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
-    EXPECT_NE(refused.output.find("error 12045 ERROR_INTERNET_INVALID_CA"), std::string::npos) << refused.output;
+    EXPECT_NE(refused.output.find("error 12045 ERROR_INTERNET_INVALID_CA"), std::string::npos)
+        << refused.output;
     EXPECT_TRUE(files_in(dir.path()).empty());
 
     auto insecure = run_inetget({"--insecure", "-o", dir.path().string(), untrusted});
@@ -158,8 +181,9 @@ TEST(InetgetDownload, TlsIsVerifiedUnlessToldOtherwise) {
     expect_same_file(dir / "1k.bin", nginx.docroot_path("/files/1k.bin"));
     fs::remove(dir / "1k.bin");
 
-    auto trusted = run_inetget({"--ca-file", TestCa::instance().ca_cert().string(), "-o", dir.path().string(),
-                                nginx.https_url("/files/1k.bin", CertKind::good)});
+    auto trusted =
+        run_inetget({"--ca-file", TestCa::instance().ca_cert().string(), "-o", dir.path().string(),
+                     nginx.https_url("/files/1k.bin", CertKind::good)});
     EXPECT_EQ(trusted.exit_code, 0) << trusted.output;
     expect_same_file(dir / "1k.bin", nginx.docroot_path("/files/1k.bin"));
 }
@@ -177,7 +201,8 @@ TEST(InetgetCli, HelpVersionAndUsageErrors) {
 
     auto wrong = run_inetget({"--frobnicate"});
     EXPECT_EQ(wrong.exit_code, 2);
-    EXPECT_NE(wrong.output.find("unknown option '--frobnicate'"), std::string::npos) << wrong.output;
+    EXPECT_NE(wrong.output.find("unknown option '--frobnicate'"), std::string::npos)
+        << wrong.output;
 
     auto nothing = run_inetget({});
     EXPECT_EQ(nothing.exit_code, 2);

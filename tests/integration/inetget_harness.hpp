@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 // build/<preset>/tests/openinet_integration_tests → build/<preset>/tools/inetget/inetget.
 // OPENINET_INETGET overrides it (for a binary built elsewhere).
 inline fs::path inetget_binary() {
-    if (const char* override_path = std::getenv("OPENINET_INETGET"); override_path && *override_path) {
+    if (const char* override_path = std::getenv("OPENINET_INETGET");
+        override_path && *override_path) {
         return override_path;
     }
     std::error_code ec;
@@ -40,14 +41,14 @@ inline fs::path inetget_binary() {
 
 // Fails the test (with the reason) when the binary is missing: the tests cannot pass silently
 // without it. Build it with `cmake --build <dir> --target inetget` (OPENINET_BUILD_TOOLS=ON).
-#define REQUIRE_INETGET()                                                                          \
-    do {                                                                                          \
-        auto inetget_path_ = ::openinet::test::inetget::inetget_binary();                          \
-        if (inetget_path_.empty() || !std::filesystem::exists(inetget_path_)) {                   \
-            FAIL() << "inetget binary not found at '" << inetget_path_.string()                   \
-                   << "': build the inetget target (OPENINET_BUILD_TOOLS=ON) or set "             \
-                      "OPENINET_INETGET";                                                         \
-        }                                                                                         \
+#define REQUIRE_INETGET()                                                             \
+    do {                                                                              \
+        auto inetget_path_ = ::openinet::test::inetget::inetget_binary();             \
+        if (inetget_path_.empty() || !std::filesystem::exists(inetget_path_)) {       \
+            FAIL() << "inetget binary not found at '" << inetget_path_.string()       \
+                   << "': build the inetget target (OPENINET_BUILD_TOOLS=ON) or set " \
+                      "OPENINET_INETGET";                                             \
+        }                                                                             \
     } while (0)
 
 inline std::vector<std::string> command(std::vector<std::string> args) {
@@ -65,7 +66,8 @@ inline CommandResult run_inetget(std::vector<std::string> args,
 // Files in `dir` (names only), sorted.
 inline std::vector<std::string> files_in(const fs::path& dir) {
     std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(dir))
+        names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -96,7 +98,7 @@ bool wait_until(Condition condition, std::chrono::milliseconds limit) {
 // SIGINT ignored, inetget keeps an inherited "ignored" (as shells expect), and the test would
 // then measure nothing.
 class BackgroundInetget {
-public:
+  public:
     BackgroundInetget(std::vector<std::string> args, const fs::path& output_file)
         : output_file_(output_file) {
         auto argv_strings = command(std::move(args));
@@ -138,11 +140,12 @@ public:
 
     // Waits up to `limit` for the exit; true when it exited (and was reaped).
     bool wait_for_exit(std::chrono::milliseconds limit) {
-        return reaped_ || wait_until([&] {
-                   if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
-                   return reaped_;
-               },
-               limit);
+        return reaped_ || wait_until(
+                              [&] {
+                                  if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+                                  return reaped_;
+                              },
+                              limit);
     }
 
     // Sends `signal_number` and waits (bounded) for the exit; returns how long it took, or
@@ -152,14 +155,15 @@ public:
         auto sent = std::chrono::steady_clock::now();
         ::kill(pid_, signal_number);
         if (!wait_for_exit(limit)) return std::nullopt;
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - sent);
     }
 
     // Exit code after a normal exit, -1 when it was killed by a signal (or still runs).
     int exit_code() const { return reaped_ && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
     std::string output() const { return read_file(output_file_); }
 
-private:
+  private:
     fs::path output_file_;
     pid_t pid_ = -1;
     int status_ = 0;

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 // The directory the demo writes to: -o DIR (kept), or a fresh temporary one (removed at the end,
 // whatever happens, since it holds hundreds of MiB of generated data).
 class DemoDirectory {
-public:
+  public:
     explicit DemoDirectory(const Options& options) {
         if (options.output_dir_given) {
             path_ = options.output_dir;
@@ -29,7 +29,8 @@ public:
             return;
         }
         const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = (tmp && *tmp ? std::string(tmp) : std::string("/tmp")) + "/inetget-demo-XXXXXX";
+        std::string pattern =
+            (tmp && *tmp ? std::string(tmp) : std::string("/tmp")) + "/inetget-demo-XXXXXX";
         if (!::mkdtemp(pattern.data())) {
             throw fs::filesystem_error("cannot create a temporary directory", fs::path(pattern),
                                        std::error_code(errno, std::system_category()));
@@ -48,7 +49,7 @@ public:
     const fs::path& path() const { return path_; }
     bool temporary() const { return temporary_; }
 
-private:
+  private:
     fs::path path_;
     bool temporary_ = false;
 };
@@ -74,7 +75,8 @@ bool verify(const DemoServer& server, const DemoFile& file, const fs::path& path
     if (ec) {
         problem = "cannot stat " + path.string() + ": " + ec.message();
     } else if (size != file.size) {
-        problem = "size is " + std::to_string(size) + " bytes, the server sent " + std::to_string(file.size);
+        problem = "size is " + std::to_string(size) + " bytes, the server sent " +
+                  std::to_string(file.size);
     } else if (!sent) {
         problem = "the server did not record a complete body for it";
     } else if (digest = sha256_of_file(path, problem); !digest) {
@@ -118,7 +120,7 @@ int run_demo(const Options& options, StopSignal& stop) {
                                                        directory.path() / file.name, settings));
     }
 
-    auto mode = options.quiet ? ProgressView::Mode::quiet
+    auto mode = options.quiet         ? ProgressView::Mode::quiet
                 : is_terminal(stdout) ? ProgressView::Mode::live
                                       : ProgressView::Mode::lines;
     ProgressView view(stdout, mode);
@@ -128,7 +130,9 @@ int run_demo(const Options& options, StopSignal& stop) {
     if (!result.stop_signal) {
         for (std::size_t i = 0; i < transfers.size(); ++i) {
             if (result.transfers[i].state != TransferState::succeeded) continue;
-            intact = verify(server, server.files()[i], transfers[i]->destination(), options.quiet) && intact;
+            intact =
+                verify(server, server.files()[i], transfers[i]->destination(), options.quiet) &&
+                intact;
         }
     }
     server.stop();

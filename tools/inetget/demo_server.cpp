@@ -56,7 +56,7 @@ const std::vector<char>& pattern() {
 
 // Hashes what the server sends; SHA-256 through OpenSSL (already a dependency of OpenInet).
 class Sha256Hasher {
-public:
+  public:
     Sha256Hasher() : context_(EVP_MD_CTX_new()) {
         if (!context_ || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1) {
             EVP_MD_CTX_free(context_);
@@ -75,7 +75,7 @@ public:
         return digest;
     }
 
-private:
+  private:
     EVP_MD_CTX* context_;
 };
 
@@ -106,8 +106,10 @@ Request parse_request_head(std::string_view head) {
     auto line_end = head.find("\r\n");
     std::string_view line = head.substr(0, line_end);
     auto first_space = line.find(' ');
-    auto second_space = line.find(' ', first_space == std::string_view::npos ? line.size() : first_space + 1);
-    if (first_space == std::string_view::npos || second_space == std::string_view::npos) return request;
+    auto second_space =
+        line.find(' ', first_space == std::string_view::npos ? line.size() : first_space + 1);
+    if (first_space == std::string_view::npos || second_space == std::string_view::npos)
+        return request;
     request.method = std::string(line.substr(0, first_space));
     request.target = std::string(line.substr(first_space + 1, second_space - first_space - 1));
     std::string_view version = line.substr(second_space + 1);
@@ -115,7 +117,8 @@ Request parse_request_head(std::string_view head) {
     request.keep_alive = version != "HTTP/1.0";
     request.valid = !request.method.empty() && request.target.starts_with("/");
 
-    std::string_view rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
+    std::string_view rest =
+        line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
     while (!rest.empty()) {
         auto end = rest.find("\r\n");
         std::string_view header = rest.substr(0, end);
@@ -209,7 +212,8 @@ struct DemoServer::Impl {
     const DemoFile* find(std::string_view target) const {
         target = target.substr(0, target.find_first_of("?#"));
         for (const auto& file : files) {
-            if (target.size() == file.name.size() + 1 && target.substr(1) == file.name) return &file;
+            if (target.size() == file.name.size() + 1 && target.substr(1) == file.name)
+                return &file;
         }
         return nullptr;
     }
@@ -217,7 +221,8 @@ struct DemoServer::Impl {
     asio::awaitable<void> accept_connections() {
         for (;;) {
             boost::system::error_code ec;
-            tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket =
+                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
             if (stopping) co_return;  // accepted just before stop(): drop it
             if (ec) {
                 if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -237,8 +242,10 @@ struct DemoServer::Impl {
             std::string pending;
             for (;;) {
                 std::size_t head_size = co_await asio::async_read_until(
-                    *socket, asio::dynamic_buffer(pending, max_head_size), "\r\n\r\n", asio::use_awaitable);
-                Request request = parse_request_head(std::string_view(pending).substr(0, head_size));
+                    *socket, asio::dynamic_buffer(pending, max_head_size), "\r\n\r\n",
+                    asio::use_awaitable);
+                Request request =
+                    parse_request_head(std::string_view(pending).substr(0, head_size));
                 pending.erase(0, head_size);
                 bool keep_alive = request.keep_alive;
                 if (!request.valid) {
@@ -293,13 +300,17 @@ struct DemoServer::Impl {
         auto started = std::chrono::steady_clock::now();
         std::uint64_t sent = 0;
         while (sent < file.size) {
-            std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(slice, file.size - sent));
+            std::size_t size =
+                static_cast<std::size_t>(std::min<std::uint64_t>(slice, file.size - sent));
             demo_content(file.seed, sent, std::span<char>(buffer.data(), size));
             hasher.update(buffer.data(), size);
-            co_await asio::async_write(socket, asio::buffer(buffer.data(), size), asio::use_awaitable);
+            co_await asio::async_write(socket, asio::buffer(buffer.data(), size),
+                                       asio::use_awaitable);
             sent += size;
-            auto due = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     std::chrono::duration<double>(static_cast<double>(sent) / bytes_per_second));
+            auto due =
+                started +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(sent) / bytes_per_second));
             if (due > std::chrono::steady_clock::now()) {
                 timer.expires_at(due);
                 co_await timer.async_wait(asio::use_awaitable);
@@ -324,9 +335,12 @@ struct DemoServer::Impl {
     std::map<std::string, Sha256, std::less<>> digests;
 };
 
-DemoServer::DemoServer(std::vector<DemoFile> files) : impl_(std::make_unique<Impl>(std::move(files))) {}
+DemoServer::DemoServer(std::vector<DemoFile> files)
+    : impl_(std::make_unique<Impl>(std::move(files))) {}
 
-DemoServer::~DemoServer() { stop(); }
+DemoServer::~DemoServer() {
+    stop();
+}
 
 void DemoServer::start() {
     tcp::endpoint loopback(asio::ip::address_v4::loopback(), 0);
@@ -355,13 +369,17 @@ void DemoServer::stop() {
     impl_->thread.join();
 }
 
-std::uint16_t DemoServer::port() const noexcept { return impl_->port; }
+std::uint16_t DemoServer::port() const noexcept {
+    return impl_->port;
+}
 
 std::string DemoServer::url_for(const DemoFile& file) const {
     return "http://127.0.0.1:" + std::to_string(impl_->port) + "/" + file.name;
 }
 
-const std::vector<DemoFile>& DemoServer::files() const noexcept { return impl_->files; }
+const std::vector<DemoFile>& DemoServer::files() const noexcept {
+    return impl_->files;
+}
 
 std::optional<Sha256> DemoServer::sent_digest(std::string_view name) const {
     std::lock_guard lock(impl_->mutex);

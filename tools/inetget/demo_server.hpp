@@ -21,7 +21,7 @@
 namespace inetget {
 
 struct DemoFile {
-    std::string name;                    // URL path is "/" + name
+    std::string name;  // URL path is "/" + name
     std::uint64_t size = 0;
     std::uint32_t seed = 0;              // selects the content
     std::chrono::milliseconds duration;  // pacing: the body is spread over about this long
@@ -44,7 +44,7 @@ struct Sha256 {
 std::optional<Sha256> sha256_of_file(const std::filesystem::path& path, std::string& error);
 
 class DemoServer {
-public:
+  public:
     explicit DemoServer(std::vector<DemoFile> files);
     ~DemoServer();  // stop()
     DemoServer(const DemoServer&) = delete;
@@ -62,7 +62,7 @@ public:
     // Digest of the last complete body the server sent for this file name.
     std::optional<Sha256> sent_digest(std::string_view name) const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

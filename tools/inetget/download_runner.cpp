@@ -29,7 +29,8 @@ TransferSnapshot snapshot_of(const Transfer& transfer) {
     return snapshot;
 }
 
-std::vector<TransferSnapshot> snapshot_all(const std::vector<std::unique_ptr<Transfer>>& transfers) {
+std::vector<TransferSnapshot> snapshot_all(
+    const std::vector<std::unique_ptr<Transfer>>& transfers) {
     std::vector<TransferSnapshot> snapshots;
     snapshots.reserve(transfers.size());
     for (const auto& transfer : transfers) snapshots.push_back(snapshot_of(*transfer));
@@ -45,8 +46,9 @@ bool all_finished(const std::vector<std::unique_ptr<Transfer>>& transfers) {
 
 [[noreturn]] void give_up_after_cancel(const std::vector<std::unique_ptr<Transfer>>& transfers,
                                        int signal_number) {
-    std::fprintf(stderr, "inetget: downloads did not stop within %lld s of being cancelled; "
-                         "removing their .part files and exiting\n",
+    std::fprintf(stderr,
+                 "inetget: downloads did not stop within %lld s of being cancelled; "
+                 "removing their .part files and exiting\n",
                  static_cast<long long>(cancel_bound.count()));
     for (const auto& transfer : transfers) {
         if (is_finished(transfer->state())) continue;
@@ -60,8 +62,8 @@ bool all_finished(const std::vector<std::unique_ptr<Transfer>>& transfers) {
 
 }  // namespace
 
-RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers,
-                        ProgressView& view, StopSignal& stop) {
+RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers, ProgressView& view,
+                        StopSignal& stop) {
     auto started = std::chrono::steady_clock::now();
     std::vector<std::thread> workers;
     workers.reserve(transfers.size());
@@ -126,7 +128,8 @@ void print_summary(std::FILE* out, const RunResult& result) {
     char timing[64];
     std::snprintf(timing, sizeof timing, " in %.1f s", seconds);
     line += ": " + format_bytes(bytes) + timing;
-    if (seconds > 0 && bytes > 0) line += " (" + format_rate(static_cast<double>(bytes) / seconds) + ")";
+    if (seconds > 0 && bytes > 0)
+        line += " (" + format_rate(static_cast<double>(bytes) / seconds) + ")";
     if (result.stop_signal) {
         line += result.stop_signal == SIGINT ? "; stopped by Ctrl-C" : "; stopped by a signal";
     }

@@ -18,7 +18,7 @@ namespace inetget {
 struct RunResult {
     std::vector<TransferSnapshot> transfers;  // final state of each, in the given order
     std::size_t succeeded = 0, failed = 0, cancelled = 0;
-    std::optional<int> stop_signal;           // set when the run was stopped by a signal
+    std::optional<int> stop_signal;  // set when the run was stopped by a signal
     std::chrono::steady_clock::duration elapsed{};
 
     bool all_succeeded() const noexcept { return succeeded == transfers.size(); }
@@ -27,8 +27,8 @@ struct RunResult {
 // Returns when every transfer has finished. If a transfer does not finish within a bound
 // after being cancelled (it should take well under a second), its .part file is removed and
 // the process exits with the signal's status rather than hang.
-RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers,
-                        ProgressView& view, StopSignal& stop);
+RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers, ProgressView& view,
+                        StopSignal& stop);
 
 // "inetget: <name>: <message>" for every failed transfer.
 void print_errors(std::FILE* err, const RunResult& result);

@@ -43,7 +43,7 @@ int download_urls(const inetget::Options& options, inetget::StopSignal& stop) {
             options.urls[i], std::filesystem::path(options.output_dir) / names[i], settings));
     }
 
-    auto mode = options.quiet ? ProgressView::Mode::quiet
+    auto mode = options.quiet         ? ProgressView::Mode::quiet
                 : is_terminal(stdout) ? ProgressView::Mode::live
                                       : ProgressView::Mode::lines;
     ProgressView view(stdout, mode);
@@ -58,7 +58,8 @@ int download_urls(const inetget::Options& options, inetget::StopSignal& stop) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto parsed = inetget::parse_options(std::span<const char* const>(argv + 1, argc > 0 ? argc - 1 : 0));
+    auto parsed =
+        inetget::parse_options(std::span<const char* const>(argv + 1, argc > 0 ? argc - 1 : 0));
     if (!parsed.options) {
         std::fprintf(stderr, "inetget: %s\nTry 'inetget --help' for more information.\n",
                      parsed.error.c_str());

@@ -19,7 +19,7 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
 }
 
 class Parser {
-public:
+  public:
     explicit Parser(std::span<const char* const> args) : args_(args) {}
 
     ParseResult run() {
@@ -40,7 +40,7 @@ public:
         return ParseResult{options_, {}};
     }
 
-private:
+  private:
     bool add_url(std::string_view arg) {
         if (arg.empty()) return fail("an empty URL was given");
         if (arg == "-") return fail("'-' is not a URL (inetget writes files, not standard output)");
@@ -75,16 +75,22 @@ private:
     bool short_options(std::string_view cluster) {
         for (std::size_t i = 0; i < cluster.size(); ++i) {
             switch (cluster[i]) {
-            case 'q': options_.quiet = true; break;
-            case 'h': options_.show_help = true; break;
-            case 'V': options_.show_version = true; break;
-            case 'o': {
-                std::optional<std::string_view> attached;
-                if (i + 1 < cluster.size()) attached = cluster.substr(i + 1);
-                return set_output(value_for("-o", attached));
-            }
-            default:
-                return fail("unknown option '-" + std::string(1, cluster[i]) + "'");
+                case 'q':
+                    options_.quiet = true;
+                    break;
+                case 'h':
+                    options_.show_help = true;
+                    break;
+                case 'V':
+                    options_.show_version = true;
+                    break;
+                case 'o': {
+                    std::optional<std::string_view> attached;
+                    if (i + 1 < cluster.size()) attached = cluster.substr(i + 1);
+                    return set_output(value_for("-o", attached));
+                }
+                default:
+                    return fail("unknown option '-" + std::string(1, cluster[i]) + "'");
             }
         }
         return true;
@@ -170,7 +176,9 @@ private:
 
 }  // namespace
 
-ParseResult parse_options(std::span<const char* const> args) { return Parser(args).run(); }
+ParseResult parse_options(std::span<const char* const> args) {
+    return Parser(args).run();
+}
 
 std::string usage_text() {
     return R"(Usage: inetget [options] URL...

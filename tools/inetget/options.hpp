@@ -11,13 +11,13 @@ namespace inetget {
 
 struct Options {
     std::vector<std::string> urls;
-    std::string output_dir = ".";     // -o DIR
+    std::string output_dir = ".";  // -o DIR
     bool output_dir_given = false;
-    bool quiet = false;               // -q: errors only
-    bool insecure = false;            // --insecure: waive CA, name and date checks
-    std::string ca_file;              // --ca-file: extra trusted CA certificates (PEM)
+    bool quiet = false;                            // -q: errors only
+    bool insecure = false;                         // --insecure: waive CA, name and date checks
+    std::string ca_file;                           // --ca-file: extra trusted CA certificates (PEM)
     std::optional<std::uint32_t> timeout_seconds;  // --timeout
-    bool demo = false;                // --demo [N]
+    bool demo = false;                             // --demo [N]
     unsigned demo_files = 8;
     bool show_help = false;
     bool show_version = false;

@@ -38,7 +38,9 @@ std::string percent_decode(std::string_view text) {
     return out;
 }
 
-std::error_code last_system_error() { return {errno, std::system_category()}; }
+std::error_code last_system_error() {
+    return {errno, std::system_category()};
+}
 
 }  // namespace
 
@@ -54,7 +56,8 @@ std::string file_name_for_url(std::string_view url) {
         rest = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
     }
     auto last_slash = rest.rfind('/');
-    std::string_view segment = last_slash == std::string_view::npos ? rest : rest.substr(last_slash + 1);
+    std::string_view segment =
+        last_slash == std::string_view::npos ? rest : rest.substr(last_slash + 1);
     std::string name = percent_decode(segment);
     if (name.empty() || name == "." || name == ".." ||
         name.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
@@ -85,7 +88,9 @@ PartFile::PartFile(std::filesystem::path final_path)
     part_path_ += suffix;
 }
 
-PartFile::~PartFile() { discard(); }
+PartFile::~PartFile() {
+    discard();
+}
 
 std::error_code PartFile::open() {
     if (fd_ >= 0) return std::make_error_code(std::errc::device_or_resource_busy);

@@ -21,7 +21,7 @@ std::string file_name_for_url(std::string_view url);
 std::vector<std::string> unique_file_names(const std::vector<std::string>& urls);
 
 class PartFile {
-public:
+  public:
     static constexpr std::string_view suffix = ".part";
 
     explicit PartFile(std::filesystem::path final_path);
@@ -41,7 +41,7 @@ public:
     const std::filesystem::path& final_path() const noexcept { return final_path_; }
     const std::filesystem::path& part_path() const noexcept { return part_path_; }
 
-private:
+  private:
     std::filesystem::path final_path_;
     std::filesystem::path part_path_;
     int fd_ = -1;

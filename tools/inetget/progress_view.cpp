@@ -15,7 +15,9 @@ constexpr std::string_view clear_below = "\x1b[J";
 constexpr std::string_view hide_cursor = "\x1b[?25l";
 constexpr std::string_view show_cursor = "\x1b[?25h";
 
-std::string cursor_up(std::size_t lines) { return "\x1b[" + std::to_string(lines) + "A"; }
+std::string cursor_up(std::size_t lines) {
+    return "\x1b[" + std::to_string(lines) + "A";
+}
 
 std::string fit(std::string text, std::size_t width) {
     if (text.size() <= width) return text;
@@ -39,20 +41,23 @@ double seconds_of(std::chrono::steady_clock::duration d) {
 
 std::string describe_finish(const TransferSnapshot& t) {
     switch (t.state) {
-    case TransferState::succeeded: {
-        double seconds = seconds_of(t.elapsed);
-        std::string line = "done      " + t.name + "  " + format_bytes(t.bytes) + " in ";
-        char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "%.2f s", seconds);
-        line += buffer;
-        if (seconds > 0) line += " (" + format_rate(static_cast<double>(t.bytes) / seconds) + ")";
-        return line;
-    }
-    case TransferState::failed: return "failed    " + t.name + "  " + t.error_message;
-    case TransferState::cancelled:
-        return "cancelled " + t.name + "  after " + format_bytes(t.bytes) +
-               (t.total ? " of " + format_bytes(*t.total) : std::string());
-    default: return {};
+        case TransferState::succeeded: {
+            double seconds = seconds_of(t.elapsed);
+            std::string line = "done      " + t.name + "  " + format_bytes(t.bytes) + " in ";
+            char buffer[32];
+            std::snprintf(buffer, sizeof buffer, "%.2f s", seconds);
+            line += buffer;
+            if (seconds > 0)
+                line += " (" + format_rate(static_cast<double>(t.bytes) / seconds) + ")";
+            return line;
+        }
+        case TransferState::failed:
+            return "failed    " + t.name + "  " + t.error_message;
+        case TransferState::cancelled:
+            return "cancelled " + t.name + "  after " + format_bytes(t.bytes) +
+                   (t.total ? " of " + format_bytes(*t.total) : std::string());
+        default:
+            return {};
     }
 }
 
@@ -71,9 +76,11 @@ std::string format_bytes(std::uint64_t bytes) {
     // "1024 KiB" and the number never claims more than has arrived.
     char buffer[32];
     if (value < 10.0) {
-        std::snprintf(buffer, sizeof buffer, "%.2f %s", std::floor(value * 100.0) / 100.0, units[unit]);
+        std::snprintf(buffer, sizeof buffer, "%.2f %s", std::floor(value * 100.0) / 100.0,
+                      units[unit]);
     } else if (value < 100.0) {
-        std::snprintf(buffer, sizeof buffer, "%.1f %s", std::floor(value * 10.0) / 10.0, units[unit]);
+        std::snprintf(buffer, sizeof buffer, "%.1f %s", std::floor(value * 10.0) / 10.0,
+                      units[unit]);
     } else {
         std::snprintf(buffer, sizeof buffer, "%.0f %s", std::floor(value), units[unit]);
     }
@@ -93,10 +100,12 @@ std::string format_eta(double seconds) {
     auto secs = total % 60;
     char buffer[32];
     if (hours > 0) {
-        std::snprintf(buffer, sizeof buffer, "%llu:%02llu:%02llu", static_cast<unsigned long long>(hours),
-                      static_cast<unsigned long long>(minutes), static_cast<unsigned long long>(secs));
+        std::snprintf(
+            buffer, sizeof buffer, "%llu:%02llu:%02llu", static_cast<unsigned long long>(hours),
+            static_cast<unsigned long long>(minutes), static_cast<unsigned long long>(secs));
     } else {
-        std::snprintf(buffer, sizeof buffer, "%llu:%02llu", static_cast<unsigned long long>(minutes),
+        std::snprintf(buffer, sizeof buffer, "%llu:%02llu",
+                      static_cast<unsigned long long>(minutes),
                       static_cast<unsigned long long>(secs));
     }
     return buffer;
@@ -104,8 +113,8 @@ std::string format_eta(double seconds) {
 
 std::string format_percent(std::uint64_t bytes, std::optional<std::uint64_t> total) {
     if (!total || *total == 0) return {};
-    auto percent = std::min<std::uint64_t>(100, static_cast<std::uint64_t>(
-                                                    static_cast<long double>(bytes) * 100 / *total));
+    auto percent = std::min<std::uint64_t>(
+        100, static_cast<std::uint64_t>(static_cast<long double>(bytes) * 100 / *total));
     if (percent == 100 && bytes < *total) percent = 99;
     return std::to_string(percent) + "%";
 }
@@ -213,7 +222,9 @@ void ProgressView::draw_frame(std::span<const TransferSnapshot> transfers, bool 
     for (std::size_t i = 0; i < transfers.size(); ++i) {
         bytes += transfers[i].bytes;
         if (transfers[i].state == TransferState::succeeded) ++done;
-        if (transfers[i].state == TransferState::failed || transfers[i].state == TransferState::cancelled) ++failed;
+        if (transfers[i].state == TransferState::failed ||
+            transfers[i].state == TransferState::cancelled)
+            ++failed;
         if (!is_finished(transfers[i].state)) {
             ++active;
             rate += std::max(0.0, meters_[i].bytes_per_second());
@@ -228,8 +239,8 @@ void ProgressView::draw_frame(std::span<const TransferSnapshot> transfers, bool 
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.1f s",
                   std::chrono::duration<double>(now - started_).count());
-    std::string total = "total: " + std::to_string(done) + "/" + std::to_string(transfers.size()) +
-                        " done";
+    std::string total =
+        "total: " + std::to_string(done) + "/" + std::to_string(transfers.size()) + " done";
     if (failed > 0) total += ", " + std::to_string(failed) + " failed";
     total += ", " + format_bytes(bytes) + " in " + elapsed;
     if (active > 0) total += ", " + format_rate(rate);
@@ -243,7 +254,8 @@ void ProgressView::draw_frame(std::span<const TransferSnapshot> transfers, bool 
 }
 
 void ProgressView::print_events(std::span<const TransferSnapshot> transfers) {
-    if (reported_.size() != transfers.size()) reported_.assign(transfers.size(), TransferState::waiting);
+    if (reported_.size() != transfers.size())
+        reported_.assign(transfers.size(), TransferState::waiting);
     std::string text;
     for (std::size_t i = 0; i < transfers.size(); ++i) {
         const auto& t = transfers[i];
@@ -262,7 +274,9 @@ void ProgressView::write(const std::string& text) {
     std::fflush(out_);
 }
 
-bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
+bool is_terminal(std::FILE* stream) {
+    return ::isatty(::fileno(stream)) == 1;
+}
 
 std::size_t terminal_columns(std::FILE* stream) {
     winsize size{};

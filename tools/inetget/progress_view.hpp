@@ -44,19 +44,19 @@ std::string format_live_line(const TransferSnapshot& transfer, double rate, std:
 
 // Bytes per second over the last few seconds of samples.
 class RateMeter {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     void add(Clock::time_point when, std::uint64_t bytes);
     // Negative until two samples at least 0.2 s apart exist.
     double bytes_per_second() const;
 
-private:
+  private:
     static constexpr auto window = std::chrono::seconds(3);
     std::deque<std::pair<Clock::time_point, std::uint64_t>> samples_;
 };
 
 class ProgressView {
-public:
+  public:
     enum class Mode { live, lines, quiet };
 
     ProgressView(std::FILE* out, Mode mode);
@@ -69,7 +69,7 @@ public:
 
     Mode mode() const noexcept { return mode_; }
 
-private:
+  private:
     void draw_frame(std::span<const TransferSnapshot> transfers, bool final_frame);
     void print_events(std::span<const TransferSnapshot> transfers);
     void write(const std::string& text);

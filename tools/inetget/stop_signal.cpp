@@ -52,6 +52,8 @@ std::optional<int> StopSignal::wait(std::chrono::milliseconds limit) {
     return number;
 }
 
-int exit_status_for_signal(int signal_number) noexcept { return 128 + signal_number; }
+int exit_status_for_signal(int signal_number) noexcept {
+    return 128 + signal_number;
+}
 
 }  // namespace inetget

@@ -14,7 +14,7 @@
 namespace inetget {
 
 class StopSignal {
-public:
+  public:
     StopSignal();   // throws std::system_error when the signalfd cannot be created
     ~StopSignal();  // restores the signal mask
     StopSignal(const StopSignal&) = delete;
@@ -27,7 +27,7 @@ public:
     // The signal received so far (the first one), if any.
     std::optional<int> received() const noexcept { return received_; }
 
-private:
+  private:
     int fd_ = -1;
     std::optional<int> received_;
 };

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -22,8 +21,9 @@ constexpr const char* user_agent = "inetget/0.1 (OpenInet)";
 // progress view frozen for seconds. Asking for as much as arrives in about a tenth of a second
 // keeps the view live, and fast transfers still grow to the full buffer.
 class ReadSizer {
-public:
-    explicit ReadSizer(std::size_t largest) : largest_(largest), current_(std::min(smallest, largest)) {}
+  public:
+    explicit ReadSizer(std::size_t largest)
+        : largest_(largest), current_(std::min(smallest, largest)) {}
 
     std::size_t next() const noexcept { return current_; }
 
@@ -35,7 +35,7 @@ public:
         }
     }
 
-private:
+  private:
     static constexpr std::size_t smallest = 16 * 1024;
     static constexpr auto grow_below = std::chrono::milliseconds(50);
     static constexpr auto shrink_above = std::chrono::milliseconds(200);
@@ -54,7 +54,7 @@ bool set_dword_option(HINTERNET handle, DWORD option, DWORD value) {
     return InternetSetOptionA(handle, option, &value, sizeof value) != FALSE;
 }
 
-// "HTTP status 404 Not Found" from the request's status text (which may be missing).
+// "server answered HTTP status 404 Not Found" (the status text may be missing).
 std::string describe_status(HINTERNET request, DWORD status) {
     char text[256] = {};
     DWORD length = sizeof text;
@@ -125,15 +125,17 @@ TransferState Transfer::download() {
         }
     }
     if (settings_.timeout_ms) {
-        for (DWORD option : {DWORD{INTERNET_OPTION_CONNECT_TIMEOUT}, DWORD{INTERNET_OPTION_SEND_TIMEOUT},
-                             DWORD{INTERNET_OPTION_RECEIVE_TIMEOUT}}) {
+        for (DWORD option :
+             {DWORD{INTERNET_OPTION_CONNECT_TIMEOUT}, DWORD{INTERNET_OPTION_SEND_TIMEOUT},
+              DWORD{INTERNET_OPTION_RECEIVE_TIMEOUT}}) {
             if (!set_dword_option(session, option, *settings_.timeout_ms)) {
                 return fail_with_last_error("cannot set the --timeout options");
             }
         }
     }
 
-    const DWORD open_flags = INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE | INTERNET_FLAG_NO_UI;
+    const DWORD open_flags =
+        INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE | INTERNET_FLAG_NO_UI;
     HINTERNET request = InternetOpenUrlA(session, url_.c_str(), nullptr, 0, open_flags, 0);
     if (!request) return fail_with_last_error("cannot open the URL");
     if (!publish_handle(Slot::request, request)) return TransferState::cancelled;
@@ -155,7 +157,8 @@ TransferState Transfer::download() {
         char text[32] = {};
         length = sizeof text;
         if (HttpQueryInfoA(request, HTTP_QUERY_CONTENT_LENGTH, text, &length, nullptr)) {
-            if (auto total = parse_content_length(std::string_view(text, std::min<std::size_t>(length, sizeof text - 1)))) {
+            if (auto total = parse_content_length(
+                    std::string_view(text, std::min<std::size_t>(length, sizeof text - 1)))) {
                 total_bytes_.store(static_cast<std::int64_t>(*total), std::memory_order_relaxed);
             }
         }

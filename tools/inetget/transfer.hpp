@@ -22,18 +22,18 @@
 namespace inetget {
 
 struct TransferSettings {
-    bool insecure = false;                        // SECURITY_FLAG_IGNORE_UNKNOWN_CA|CN|DATE
-    std::optional<std::uint32_t> timeout_ms;      // connect/send/receive timeouts
-    std::size_t buffer_size = 1 << 20;            // largest InternetReadFile request
+    bool insecure = false;                    // SECURITY_FLAG_IGNORE_UNKNOWN_CA|CN|DATE
+    std::optional<std::uint32_t> timeout_ms;  // connect/send/receive timeouts
+    std::size_t buffer_size = 1 << 20;        // largest InternetReadFile request
 };
 
 struct TransferError {
     std::uint32_t wininet_code = 0;  // the WinInet/Win32 error number, 0 when not from WinInet
-    std::string message;             // complete sentence-fragment, e.g. "server answered 404 Not Found"
+    std::string message;  // complete sentence-fragment, e.g. "server answered 404 Not Found"
 };
 
 class Transfer {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     Transfer(std::string url, std::filesystem::path destination, TransferSettings settings);
@@ -62,7 +62,7 @@ public:
     // Valid once state() is failed or cancelled (published by the release store of the state).
     const TransferError& error() const noexcept { return error_; }
 
-private:
+  private:
     enum class Slot { session, request };
 
     TransferState download();  // the outcome; error_ is set when it is failed

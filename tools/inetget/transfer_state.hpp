@@ -6,12 +6,12 @@ namespace inetget {
 
 // In the order a transfer normally passes through them.
 enum class TransferState : int {
-    waiting,      // created, worker not started yet
-    connecting,   // InternetOpenUrl: resolve, connect, send the request, read the head
-    receiving,    // status accepted; reading the body into the .part file
-    succeeded,    // complete and renamed to the final name
-    failed,       // see the error; the .part file is gone
-    cancelled,    // stopped by Transfer::cancel(); the .part file is gone
+    waiting,     // created, worker not started yet
+    connecting,  // InternetOpenUrl: resolve, connect, send the request, read the head
+    receiving,   // status accepted; reading the body into the .part file
+    succeeded,   // complete and renamed to the final name
+    failed,      // see the error; the .part file is gone
+    cancelled,   // stopped by Transfer::cancel(); the .part file is gone
 };
 
 constexpr bool is_finished(TransferState state) noexcept {
@@ -21,12 +21,18 @@ constexpr bool is_finished(TransferState state) noexcept {
 
 constexpr const char* state_name(TransferState state) noexcept {
     switch (state) {
-    case TransferState::waiting: return "waiting";
-    case TransferState::connecting: return "connecting";
-    case TransferState::receiving: return "receiving";
-    case TransferState::succeeded: return "done";
-    case TransferState::failed: return "failed";
-    case TransferState::cancelled: return "cancelled";
+        case TransferState::waiting:
+            return "waiting";
+        case TransferState::connecting:
+            return "connecting";
+        case TransferState::receiving:
+            return "receiving";
+        case TransferState::succeeded:
+            return "done";
+        case TransferState::failed:
+            return "failed";
+        case TransferState::cancelled:
+            return "cancelled";
     }
     return "?";
 }

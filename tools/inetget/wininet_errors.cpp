@@ -91,11 +91,14 @@ constexpr std::array error_table = {
 };
 
 static_assert(std::is_sorted(error_table.begin(), error_table.end(),
-                             [](const ErrorInfo& a, const ErrorInfo& b) { return a.code < b.code; }));
+                             [](const ErrorInfo& a, const ErrorInfo& b) {
+                                 return a.code < b.code;
+                             }));
 
 const ErrorInfo* find_error(std::uint32_t code) {
-    auto it = std::lower_bound(error_table.begin(), error_table.end(), code,
-                               [](const ErrorInfo& info, std::uint32_t c) { return info.code < c; });
+    auto it =
+        std::lower_bound(error_table.begin(), error_table.end(), code,
+                         [](const ErrorInfo& info, std::uint32_t c) { return info.code < c; });
     return it != error_table.end() && it->code == code ? &*it : nullptr;
 }
 

@@ -19,7 +19,7 @@ namespace {
 // A plain blocking client socket, so the server is checked by something independent of
 // OpenInet (the library is checked against the server by the integration tests).
 class Client {
-public:
+  public:
     explicit Client(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
         timeval limit{10, 0};
         ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
@@ -32,7 +32,9 @@ public:
     ~Client() { ::close(fd_); }
 
     bool connected() const { return connected_; }
-    void send(const std::string& text) { ASSERT_EQ(::write(fd_, text.data(), text.size()), static_cast<ssize_t>(text.size())); }
+    void send(const std::string& text) {
+        ASSERT_EQ(::write(fd_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    }
 
     // Reads one response: head, then Content-Length bytes of body.
     bool read_response(std::string& head, std::string& body) {
@@ -58,7 +60,7 @@ public:
         return buffer_.empty() && ::read(fd_, &c, 1) == 0;
     }
 
-private:
+  private:
     bool fill() {
         char chunk[65536];
         ssize_t n = ::read(fd_, chunk, sizeof chunk);
@@ -113,7 +115,8 @@ TEST(InetgetDemoServer, ServesContentOverKeepAliveAndRecordsTheDigest) {
     DemoServer server(quick_files());
     server.start();
     ASSERT_NE(server.port(), 0);
-    EXPECT_EQ(server.url_for(server.files()[0]), "http://127.0.0.1:" + std::to_string(server.port()) + "/small.bin");
+    EXPECT_EQ(server.url_for(server.files()[0]),
+              "http://127.0.0.1:" + std::to_string(server.port()) + "/small.bin");
 
     Client client(server.port());
     ASSERT_TRUE(client.connected());
@@ -122,14 +125,17 @@ TEST(InetgetDemoServer, ServesContentOverKeepAliveAndRecordsTheDigest) {
         client.send("GET /" + file.name + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         ASSERT_TRUE(client.read_response(head, body));
         EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
-        EXPECT_NE(head.find("Content-Length: " + std::to_string(file.size) + "\r\n"), std::string::npos);
+        EXPECT_NE(head.find("Content-Length: " + std::to_string(file.size) + "\r\n"),
+                  std::string::npos);
         EXPECT_NE(head.find("Connection: keep-alive"), std::string::npos);
         ASSERT_EQ(body.size(), file.size);
         EXPECT_TRUE(body == expected_content(file)) << file.name;
     }
 
     // The digest of what was sent equals the digest of the expected content.
-    std::string path = (std::filesystem::temp_directory_path() / ("inetget-demo-test-" + std::to_string(::getpid()))).string();
+    std::string path = (std::filesystem::temp_directory_path() /
+                        ("inetget-demo-test-" + std::to_string(::getpid())))
+                           .string();
     std::ofstream(path, std::ios::binary) << expected_content(server.files()[1]);
     std::string error;
     auto on_disk = sha256_of_file(path, error);

@@ -16,7 +16,8 @@ ParseResult parse(std::initializer_list<const char*> args) {
 TEST(InetgetOptions, UrlsAndDefaults) {
     auto result = parse({"http://127.0.0.1/a", "http://127.0.0.1/b"});
     ASSERT_TRUE(result.options) << result.error;
-    EXPECT_EQ(result.options->urls, (std::vector<std::string>{"http://127.0.0.1/a", "http://127.0.0.1/b"}));
+    EXPECT_EQ(result.options->urls,
+              (std::vector<std::string>{"http://127.0.0.1/a", "http://127.0.0.1/b"}));
     EXPECT_EQ(result.options->output_dir, ".");
     EXPECT_FALSE(result.options->output_dir_given);
     EXPECT_FALSE(result.options->quiet);
@@ -26,8 +27,11 @@ TEST(InetgetOptions, UrlsAndDefaults) {
 }
 
 TEST(InetgetOptions, OutputDirectorySpellings) {
-    for (auto args : {std::vector<const char*>{"-o", "out", "u"}, {"-oout", "u"}, {"--output", "out", "u"},
-                      {"--output=out", "u"}, {"-qo", "out", "u"}}) {
+    for (auto args : {std::vector<const char*>{"-o", "out", "u"},
+                      {"-oout", "u"},
+                      {"--output", "out", "u"},
+                      {"--output=out", "u"},
+                      {"-qo", "out", "u"}}) {
         auto result = parse_options(std::span<const char* const>(args.data(), args.size()));
         ASSERT_TRUE(result.options) << result.error;
         EXPECT_EQ(result.options->output_dir, "out");
@@ -100,8 +104,7 @@ TEST_P(InetgetOptionsErrors, ExplainWhatIsWrong) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, InetgetOptionsErrors,
-    ::testing::Values(BadCommandLine{{}, "no URL"},
-                      BadCommandLine{{"-q"}, "no URL"},
+    ::testing::Values(BadCommandLine{{}, "no URL"}, BadCommandLine{{"-q"}, "no URL"},
                       BadCommandLine{{"--bogus", "u"}, "unknown option '--bogus'"},
                       BadCommandLine{{"-x", "u"}, "unknown option '-x'"},
                       BadCommandLine{{"u", "-o"}, "-o needs a value"},
@@ -112,8 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCommandLine{{"--demo=65"}, "--demo takes a number"},
                       BadCommandLine{{"--demo", "http://x/"}, "takes no URLs"},
                       BadCommandLine{{"--quiet=yes", "u"}, "takes no value"},
-                      BadCommandLine{{"-"}, "not a URL"},
-                      BadCommandLine{{""}, "empty URL"}));
+                      BadCommandLine{{"-"}, "not a URL"}, BadCommandLine{{""}, "empty URL"}));
 
 }  // namespace
 }  // namespace inetget

@@ -32,12 +32,14 @@ TEST(InetgetOutputName, FallsBackToIndexHtml) {
 }
 
 TEST(InetgetOutputName, RepeatedNamesAreNumbered) {
-    auto names = unique_file_names({"http://a/x.bin", "http://b/x.bin", "http://c/x.bin.1", "http://d/x.bin", "http://e/"});
-    EXPECT_EQ(names, (std::vector<std::string>{"x.bin", "x.bin.1", "x.bin.1.1", "x.bin.2", "index.html"}));
+    auto names = unique_file_names(
+        {"http://a/x.bin", "http://b/x.bin", "http://c/x.bin.1", "http://d/x.bin", "http://e/"});
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"x.bin", "x.bin.1", "x.bin.1.1", "x.bin.2", "index.html"}));
 }
 
 class InetgetPartFile : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string pattern = (fs::temp_directory_path() / "inetget-part-test-XXXXXX").string();
         ASSERT_NE(::mkdtemp(pattern.data()), nullptr);

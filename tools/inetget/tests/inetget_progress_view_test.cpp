@@ -74,7 +74,7 @@ TEST(InetgetRateMeter, NeedsTimeThenMeasuresTheWindow) {
 
 // The view writes to a FILE*; a memory stream captures what it prints.
 class Capture {
-public:
+  public:
     Capture() : file_(open_memstream(&data_, &size_)) {}
     ~Capture() {
         std::fclose(file_);
@@ -86,7 +86,7 @@ public:
         return std::string(data_, size_);
     }
 
-private:
+  private:
     char* data_ = nullptr;
     std::size_t size_ = 0;
     std::FILE* file_;
