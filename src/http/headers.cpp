@@ -21,7 +21,7 @@ std::string_view trim(std::string_view s) noexcept {
 constexpr DWORD kCoalesceMask = HTTP_ADDREQ_FLAG_COALESCE_WITH_COMMA | HTTP_ADDREQ_FLAG_COALESCE_WITH_SEMICOLON;
 
 // Index = HTTP_QUERY_* id. Empty entries are the ids that do not name a header.
-constexpr std::array<std::string_view, 79> kQueryNames = {
+constexpr std::array<std::string_view, 96> kQueryNames = {
     "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID",
     "Content-Description", "Content-Length", "Content-Language", "Allow", "Public", "Date",
     "Expires", "Last-Modified", "Message-ID", "URI", "Derived-From", "Cost", "Link", "Pragma",
@@ -38,6 +38,10 @@ constexpr std::array<std::string_view, 79> kQueryNames = {
     "Proxy-Connection", "Unless-Modified-Since",
     "", "", "", "",  // ECHO_REQUEST, ECHO_REPLY, ECHO_HEADERS, ECHO_HEADERS_CRLF
     "Proxy-Support", "Authentication-Info", "PassportURLs", "PassportConfig",
+    "X-Content-Type-Options", "P3P", "X-P2P-PeerDist", "Translate", "X-UA-Compatible",
+    "Default-Style", "X-Frame-Options", "X-XSS-Protection", "Set-Cookie2", "DNT", "Keep-Alive",
+    "HTTP2-Settings", "Strict-Transport-Security", "Sec-Token-Binding",
+    "Include-Referred-Token-Binding-ID", "Public-Key-Pins", "Public-Key-Pins-Report-Only",
 };
 
 int month_from_name(std::string_view m) noexcept {

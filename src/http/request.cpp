@@ -359,6 +359,9 @@ void Request::write_request() {
         std::lock_guard lock(state_mutex_);
         if (!cancelled_) {
             if (!timer_) timer_.emplace(*exec_);
+            // Also for a pooled connection: what its server presented when it was made.
+            certificate_ = conn_->stream().certificate();
+            certificate_errors_ = certificate_ ? certificate_->verification_errors : 0;
             head_ = build_head_locked();
             buffers.push_back(boost::asio::buffer(head_));
             if (send_mode_ != SendMode::finish_upload && !body_.empty()) buffers.push_back(boost::asio::buffer(body_));
@@ -1358,6 +1361,43 @@ std::error_code Request::query_option(DWORD option, void* buffer, DWORD* length,
                 else if (certificate_) flags |= SECURITY_FLAG_STRENGTH_WEAK;
             }
             return core::write_option_dword(buffer, length, flags);
+        }
+        case INTERNET_OPTION_SECURITY_CERTIFICATE_STRUCT: {
+            std::optional<net::CertificateInfo> cert;
+            {
+                std::lock_guard lock(state_mutex_);
+                cert = certificate_;
+            }
+            if (!cert) return make_error(ERROR_INTERNET_INVALID_OPERATION);
+            // Same layout for A and W: the strings are char in both (wininet.h).
+            if (!buffer || *length < sizeof(INTERNET_CERTIFICATE_INFOA)) {
+                *length = sizeof(INTERNET_CERTIFICATE_INFOA);
+                return make_error(ERROR_INSUFFICIENT_BUFFER);
+            }
+            auto to_filetime = [](std::int64_t unix_seconds) {
+                const std::uint64_t ticks =
+                    static_cast<std::uint64_t>(unix_seconds + 11644473600LL) * 10000000ULL;
+                FILETIME ft;
+                ft.dwLowDateTime = static_cast<DWORD>(ticks & 0xFFFFFFFFu);
+                ft.dwHighDateTime = static_cast<DWORD>(ticks >> 32);
+                return ft;
+            };
+            auto duplicate = [](const std::string& text) -> LPSTR {
+                if (text.empty()) return nullptr;
+                return ::strdup(text.c_str());
+            };
+            INTERNET_CERTIFICATE_INFOA info{};
+            info.ftExpiry = to_filetime(cert->not_after);
+            info.ftStart = to_filetime(cert->not_before);
+            info.lpszSubjectInfo = duplicate(cert->subject);
+            info.lpszIssuerInfo = duplicate(cert->issuer);
+            info.lpszProtocolName = duplicate(cert->protocol);
+            info.lpszSignatureAlgName = nullptr;
+            info.lpszEncryptionAlgName = duplicate(cert->cipher);
+            info.dwKeySize = static_cast<DWORD>(cert->cipher_bits);
+            std::memcpy(buffer, &info, sizeof info);
+            *length = sizeof info;
+            return {};
         }
         case INTERNET_OPTION_SECURITY_KEY_BITNESS: {
             std::lock_guard lock(state_mutex_);

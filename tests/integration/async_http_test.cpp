@@ -260,6 +260,46 @@ TEST_F(AsyncHttp, RedirectSequence) {
     EXPECT_EQ(server.accepted_connections(), 1u);  // the 302's connection was reused
 }
 
+TEST_F(AsyncHttp, SendRequestExSequence) {
+    ScriptedServer server;
+    server.add_script({step::ReadRequest{}, step::Send{http_response(200, "stored")}, step::ReadRequest{}});
+    open(server.port(), "POST", "/upload");
+    INTERNET_BUFFERSA in{};
+    in.dwStructSize = sizeof in;
+    in.dwBufferTotal = 8;
+    EXPECT_FALSE(HttpSendRequestExA(request_, &in, nullptr, 0, kRequestContext));
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    auto sent = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, request_);
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->result, 1u);
+    EXPECT_EQ(core_sequence(recorder_.events(), request_),
+              (std::vector<DWORD>{INTERNET_STATUS_HANDLE_CREATED, INTERNET_STATUS_CONNECTING_TO_SERVER,
+                                  INTERNET_STATUS_CONNECTED_TO_SERVER, INTERNET_STATUS_SENDING_REQUEST,
+                                  INTERNET_STATUS_REQUEST_SENT, INTERNET_STATUS_REQUEST_COMPLETE}));
+    recorder_.clear();
+    DWORD written = 0;
+    ASSERT_TRUE(InternetWriteFile(request_, "12345678", 8, &written));  // inline, even in async mode
+    EXPECT_EQ(written, 8u);
+    auto inline_events = recorder_.events();
+    EXPECT_EQ(core_sequence(inline_events, request_),
+              (std::vector<DWORD>{INTERNET_STATUS_SENDING_REQUEST, INTERNET_STATUS_REQUEST_SENT}));
+    for (const auto& e : inline_events) EXPECT_EQ(e.thread, caller_);
+    recorder_.clear();
+    EXPECT_FALSE(HttpEndRequestA(request_, nullptr, 0, kRequestContext));
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    auto ended = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, request_);
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->result, 1u);
+    EXPECT_EQ(core_sequence(recorder_.events(), request_),
+              (std::vector<DWORD>{INTERNET_STATUS_RECEIVING_RESPONSE, INTERNET_STATUS_RESPONSE_RECEIVED,
+                                  INTERNET_STATUS_REQUEST_COMPLETE}));
+    EXPECT_EQ(status_code(request_), 200u);
+    auto requests = server.requests();
+    ASSERT_FALSE(requests.empty());
+    EXPECT_NE(requests[0].find("Content-Length: 8\r\n"), std::string::npos);
+    EXPECT_EQ(requests[0].substr(requests[0].size() - 8), "12345678");
+}
+
 TEST_F(AsyncHttp, FailedConnectSequence) {
     std::uint16_t port;
     {

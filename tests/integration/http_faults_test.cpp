@@ -5,6 +5,8 @@
 #include "content.hpp"
 #include "scripted_server.hpp"
 
+#include "net/stream.hpp"
+
 #include <openinet/wininet.h>
 
 #include <gtest/gtest.h>
@@ -59,6 +61,22 @@ TEST_F(HttpFaults, StalledBodyTimesOutOnTheRead) {
         EXPECT_FALSE(InternetReadFile(r, buffer, sizeof buffer, &got));
     }
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+}
+
+TEST_F(HttpFaults, StalledNameResolutionHitsTheConnectTimeout) {
+    auto parked = std::make_shared<std::vector<std::function<void(std::error_code, std::vector<boost::asio::ip::address>)>>>();
+    auto parked_mutex = std::make_shared<std::mutex>();
+    net::set_resolver_hook(net::ResolverHook{[parked, parked_mutex](const std::string&, auto answer) {
+        std::lock_guard lock(*parked_mutex);
+        parked->push_back(std::move(answer));  // never answered
+    }});
+    InetHandle c(InternetConnectA(session_, "slow-dns.test", 80, nullptr, nullptr, INTERNET_SERVICE_HTTP, 0, 0));
+    InetHandle r(HttpOpenRequestA(c, "GET", "/", nullptr, nullptr, nullptr, 0, 0));
+    DWORD timeout = 300;
+    ASSERT_TRUE(InternetSetOptionA(r, INTERNET_OPTION_CONNECT_TIMEOUT, &timeout, sizeof timeout));
+    EXPECT_FALSE(HttpSendRequestA(r, nullptr, 0, nullptr, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    net::set_resolver_hook(std::nullopt);
 }
 
 TEST_F(HttpFaults, MalformedStatusLine) {

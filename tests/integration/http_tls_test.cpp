@@ -52,6 +52,31 @@ TEST_F(HttpTls, GoodCertificate) {
     EXPECT_FALSE(flags & (SECURITY_FLAG_CERT_INVALID_CA | SECURITY_FLAG_CERT_INVALID_CN | SECURITY_FLAG_CERT_INVALID_DATE));
 }
 
+TEST_F(HttpTls, CertificateStruct) {
+    auto r = request(CertKind::good);
+    INTERNET_CERTIFICATE_INFOA info{};
+    DWORD size = sizeof info;
+    EXPECT_FALSE(InternetQueryOptionA(r, INTERNET_OPTION_SECURITY_CERTIFICATE_STRUCT, &info, &size));  // not sent yet
+    ASSERT_TRUE(HttpSendRequestA(r, nullptr, 0, nullptr, 0)) << GetLastError();
+    size = 4;
+    EXPECT_FALSE(InternetQueryOptionA(r, INTERNET_OPTION_SECURITY_CERTIFICATE_STRUCT, &info, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(size, sizeof info);
+    ASSERT_TRUE(InternetQueryOptionA(r, INTERNET_OPTION_SECURITY_CERTIFICATE_STRUCT, &info, &size)) << GetLastError();
+    ASSERT_NE(info.lpszSubjectInfo, nullptr);
+    EXPECT_NE(std::string(info.lpszSubjectInfo).find("localhost"), std::string::npos) << info.lpszSubjectInfo;
+    ASSERT_NE(info.lpszProtocolName, nullptr);
+    EXPECT_EQ(std::string(info.lpszProtocolName).rfind("TLS", 0), 0u);
+    EXPECT_GE(info.dwKeySize, 128u);
+    const std::uint64_t start = (std::uint64_t(info.ftStart.dwHighDateTime) << 32) | info.ftStart.dwLowDateTime;
+    const std::uint64_t expiry = (std::uint64_t(info.ftExpiry.dwHighDateTime) << 32) | info.ftExpiry.dwLowDateTime;
+    EXPECT_LT(start, expiry);
+    for (LPSTR p : {info.lpszSubjectInfo, info.lpszIssuerInfo, info.lpszProtocolName, info.lpszSignatureAlgName,
+                    info.lpszEncryptionAlgName})
+        std::free(p);
+    ASSERT_TRUE(read_all(r));
+}
+
 TEST_F(HttpTls, OpenUrlHttps) {
     InetHandle r(InternetOpenUrlA(session_, nginx_->https_url("/files/1k.bin").c_str(), nullptr, 0, 0, 0));
     ASSERT_TRUE(r) << GetLastError();
