@@ -900,6 +900,7 @@ std::error_code Request::read(void* buffer, DWORD size, DWORD* read_out, DWORD f
         if (body_exhausted_locked() || got == size || (no_wait && got > 0)) return {};
     }
 
+    read_timeout_ms_ = options().receive_timeout_ms;  // options() copies strings: once per call
     notify(INTERNET_STATUS_RECEIVING_RESPONSE);
     auto me = self();
     auto result = core::run_operation(shared_from_this(), ctx ? ctx : context(),
@@ -987,7 +988,7 @@ void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* r
         }
         return complete_read(filled, read_out, std::move(done), ec);
     }
-    arm_timer(options().receive_timeout_ms);
+    arm_timer(read_timeout_ms_);
     auto me = self();
     conn_->stream().async_read_some(
         boost::asio::buffer(destination, max),
@@ -1074,7 +1075,7 @@ void Request::wait_for_data(std::function<void(std::error_code)> then) {
         }
         return then(ec);
     }
-    arm_timer(options().receive_timeout_ms);
+    arm_timer(read_timeout_ms_);
     char* space = conn_->prepare(kDecodeChunk);
     auto me = self();
     conn_->stream().async_read_some(boost::asio::buffer(space, conn_->free_space()),
@@ -1142,6 +1143,7 @@ std::error_code Request::query_data_available(DWORD* available, DWORD flags, DWO
         std::lock_guard lock(state_mutex_);
         if (ready_begin_ < ready_.size() || body_done_) return {};
     }
+    read_timeout_ms_ = options().receive_timeout_ms;
     auto me = self();
     // Windows reports the count in dwError of the completion (reference §2.2).
     auto result = core::run_operation(shared_from_this(), ctx ? ctx : context(),

@@ -187,6 +187,7 @@ private:
     bool keep_alive_ = false;            // the connection may be reused after this body
     std::error_code deferred_error_;     // reported by the next read (after a partial one)
     std::error_code deferred_read_error_;
+    DWORD read_timeout_ms_ = 30000;      // receive timeout of the read running now
 };
 
 }  // namespace openinet::http
