@@ -123,7 +123,9 @@ private:
     void try_address(std::size_t index) {
         if (finished_) return;
         if (index >= endpoints_.size()) {
-            finish(make_error(ERROR_INTERNET_CANNOT_CONNECT));
+            // The system's own SYN timeout (before ours) is still a timeout to the caller.
+            finish(make_error(last_connect_error_ == boost::asio::error::timed_out ? ERROR_INTERNET_TIMEOUT
+                                                                                   : ERROR_INTERNET_CANNOT_CONNECT));
             return;
         }
         std::string address = endpoints_[index].address().to_string();
@@ -134,6 +136,7 @@ private:
         socket_.async_connect(endpoints_[index], [self = self(), index](boost::system::error_code ec) {
             if (self->finished_) return;
             if (ec) {
+                self->last_connect_error_ = ec;
                 self->try_address(index + 1);
                 return;
             }
@@ -213,6 +216,7 @@ private:
     asio::steady_timer timer_;
     tcp::socket socket_;
     std::vector<tcp::endpoint> endpoints_;
+    boost::system::error_code last_connect_error_;
     std::string peer_address_;
     std::shared_ptr<asio::ssl::context> context_;
     std::unique_ptr<detail::TlsSocket> tls_;
