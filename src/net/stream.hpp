@@ -123,6 +123,7 @@ struct ResolverHook {
 void set_resolver_hook(std::optional<ResolverHook>);   // e.g. delay, fail, map names to 127.0.0.1
 // A PEM file of extra trusted CAs used besides the system store ("" removes it). Applies to
 // connections started afterwards. An unreadable file makes TLS connects fail with 12157.
+// The trust store for a file is loaded once, by the first TLS connect that needs it, and kept.
 void set_extra_trust_file(std::string pem_path);
 
 }  // namespace openinet::net

@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
+#include <map>
 #include <mutex>
 
 namespace openinet::net {
@@ -16,7 +17,9 @@ namespace {
 struct TrustState {
     std::mutex mutex;
     std::string extra_trust_file;
-    std::shared_ptr<boost::asio::ssl::context> context;   // for extra_trust_file; built lazily
+    // Built contexts by extra trust file: loading the system store takes a noticeable moment
+    // (on the engine's strand), so switching back and forth between files does not repeat it.
+    std::map<std::string, std::shared_ptr<boost::asio::ssl::context>> contexts;
 };
 
 TrustState& trust_state() {
@@ -49,7 +52,6 @@ void set_extra_trust_file(std::string pem_path) {
     TrustState& state = trust_state();
     std::lock_guard lock(state.mutex);
     state.extra_trust_file = std::move(pem_path);
-    state.context.reset();
 }
 
 namespace detail {
@@ -57,9 +59,16 @@ namespace detail {
 std::shared_ptr<boost::asio::ssl::context> client_context(std::error_code& ec) {
     TrustState& state = trust_state();
     std::lock_guard lock(state.mutex);
-    if (!state.context) state.context = build_context(state.extra_trust_file);
-    if (!state.context) ec = make_error(ERROR_INTERNET_SECURITY_CHANNEL_ERROR);
-    return state.context;
+    auto& context = state.contexts[state.extra_trust_file];
+    if (!context) {
+        context = build_context(state.extra_trust_file);
+        if (!context) {   // not cached: the file may become readable later
+            state.contexts.erase(state.extra_trust_file);
+            ec = make_error(ERROR_INTERNET_SECURITY_CHANNEL_ERROR);
+            return nullptr;
+        }
+    }
+    return context;
 }
 
 namespace {

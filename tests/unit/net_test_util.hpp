@@ -9,7 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <future>
+#include <condition_variable>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -41,6 +42,36 @@ private:
     std::vector<std::thread> threads_;
 };
 
+// Condition-variable deadlines on the system clock: libstdc++ 12 implements steady-clock waits
+// with pthread_cond_clockwait, which GCC 12's ThreadSanitizer does not intercept (it then
+// reports nonsense and aborts); system-clock waits use the intercepted pthread_cond_timedwait.
+inline std::chrono::system_clock::time_point deadline(std::chrono::milliseconds limit) {
+    return std::chrono::system_clock::now() + limit;
+}
+
+// A value handed from one thread to a waiting one (mutex + condition variable, which
+// ThreadSanitizer models fully).
+template <class T>
+class Slot {
+public:
+    void set(T value) {
+        std::lock_guard lock(mutex_);
+        if (value_) return;
+        value_.emplace(std::move(value));
+        changed_.notify_all();
+    }
+    std::optional<T> wait(std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex_);
+        changed_.wait_until(lock, deadline(limit), [this] { return value_.has_value(); });
+        return std::move(value_);
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::optional<T> value_;
+};
+
 struct Notification {
     DWORD status;
     std::string text;
@@ -64,7 +95,7 @@ struct ConnectProbe {
     std::mutex mutex;
     std::vector<Notification> notifications;
     int handler_calls = 0;
-    std::promise<std::pair<std::error_code, std::unique_ptr<Stream>>> result;
+    Slot<std::pair<std::error_code, std::unique_ptr<Stream>>> result;
 };
 
 inline std::shared_ptr<Connector> start_connect(asio::any_io_executor strand, ConnectRequest request,
@@ -77,7 +108,7 @@ inline std::shared_ptr<Connector> start_connect(asio::any_io_executor strand, Co
         },
         [probe](std::error_code ec, std::unique_ptr<Stream> stream) {
             std::lock_guard lock(probe->mutex);
-            if (++probe->handler_calls == 1) probe->result.set_value({ec, std::move(stream)});
+            if (++probe->handler_calls == 1) probe->result.set({ec, std::move(stream)});
         });
 }
 
@@ -85,13 +116,13 @@ inline ConnectOutcome wait_connect(const std::shared_ptr<ConnectProbe>& probe,
                                    std::chrono::steady_clock::time_point started,
                                    std::chrono::seconds limit = std::chrono::seconds(15)) {
     ConnectOutcome outcome;
-    auto future = probe->result.get_future();
-    if (future.wait_for(limit) != std::future_status::ready) {
+    auto result = probe->result.wait(limit);
+    if (!result) {
         ADD_FAILURE() << "connect did not complete within " << limit.count() << " s";
         return outcome;
     }
     outcome.elapsed = std::chrono::steady_clock::now() - started;
-    std::tie(outcome.ec, outcome.stream) = future.get();
+    std::tie(outcome.ec, outcome.stream) = std::move(*result);
     std::lock_guard lock(probe->mutex);
     outcome.notifications = probe->notifications;
     outcome.handler_calls = probe->handler_calls;
@@ -108,16 +139,16 @@ inline ConnectOutcome connect(asio::any_io_executor strand, ConnectRequest reque
 // Runs `work` on the stream's strand; `work` gets a completion function to call with the result.
 template <class Result, class Work>
 Result on_strand(Stream& stream, Work work, std::chrono::seconds limit = std::chrono::seconds(15)) {
-    auto promise = std::make_shared<std::promise<Result>>();
-    auto future = promise->get_future();
-    asio::post(stream.executor(), [&stream, work = std::move(work), promise]() mutable {
-        work(stream, [promise](Result result) { promise->set_value(std::move(result)); });
+    auto slot = std::make_shared<Slot<Result>>();
+    asio::post(stream.executor(), [&stream, work = std::move(work), slot]() mutable {
+        work(stream, [slot](Result result) { slot->set(std::move(result)); });
     });
-    if (future.wait_for(limit) != std::future_status::ready) {
+    auto result = slot->wait(limit);
+    if (!result) {
         ADD_FAILURE() << "stream operation did not complete";
         return Result{};
     }
-    return future.get();
+    return std::move(*result);
 }
 
 inline std::error_code write_all(Stream& stream, const std::string& data) {
