@@ -38,7 +38,6 @@ build_dir=$OPENINET_ROOT/build/$preset
 export GTEST_FILTER=$filter
 export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=1 second_deadlock_stack=1"}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-"detect_leaks=1"}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-"suppressions=$OPENINET_ROOT/tests/lsan.supp print_suppressions=0"}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-"print_stacktrace=1 halt_on_error=1"}
 
 run_isolated() {

@@ -197,7 +197,8 @@ BOOL WINAPI InternetCloseHandle(HINTERNET hInternet) {
     std::error_code ec;
     auto obj = core::lookup<Object>(hInternet, ec);
     if (!obj) return fail(ec);
-    obj->close();
+    // Of several threads closing one handle at once, only the one that closed it succeeds.
+    if (!obj->close()) return fail(make_error(ERROR_INVALID_HANDLE));
     return succeed();
 }
 

@@ -1,5 +1,6 @@
 #include "core/engine.hpp"
 
+#include <openssl/ssl.h>
 #include <pthread.h>
 
 #include <chrono>
@@ -27,6 +28,11 @@ Engine& Engine::instance() {
 
 Engine::Engine() : work_(boost::asio::make_work_guard(context_)) {
     g_engine.store(this, std::memory_order_release);
+    // OpenSSL registers its own exit handler when it initialises; doing that first makes it run
+    // after ours (exit handlers run in reverse), so the worker threads have ended — and
+    // OpenSSL has freed their per-thread state (error queue, random generators) — before
+    // OpenSSL cleans up.
+    OPENSSL_init_ssl(0, nullptr);
     // Registered after Asio's own statics were constructed (they belong to earlier dynamic
     // initialisation), so it runs before they are destroyed.
     std::atexit(&Engine::shut_down_at_exit);

@@ -179,11 +179,11 @@ void Object::unlink_child(const Object* child) {
     children_.erase(child);
 }
 
-void Object::close() {
+bool Object::close() {
     std::vector<Ptr> children;
     {
         std::lock_guard lock(mutex_);
-        if (closed_.load(std::memory_order_relaxed)) return;
+        if (closed_.load(std::memory_order_relaxed)) return false;
         closed_.store(true, std::memory_order_release);
         children.reserve(children_.size());
         for (auto& [raw, weak] : children_)
@@ -201,6 +201,7 @@ void Object::close() {
     }
     if (closing_due) send_handle_closing();
     if (parent_) parent_->unlink_child(this);
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------

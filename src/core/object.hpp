@@ -135,7 +135,8 @@ public:
                                              DWORD_PTR ctx, DWORD* new_position);
 
     // Closes this handle and its subtree (docs/internals/cancellation.md); idempotent.
-    void close();
+    // Returns false when the handle was already closed (by another thread, or a parent).
+    bool close();
 
     // Number of operations currently counted on this handle (for tests and diagnostics).
     unsigned pending_operations() const;
