@@ -44,6 +44,8 @@ configure_and_build() {
   local preset=$1; shift
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
   export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  # Paths relative to the checkout, so a second clone (CI's) reuses the cache.
+  export CCACHE_BASEDIR=$OPENINET_ROOT CCACHE_NOHASHDIR=1
   log "configuring ($preset)"
   (cd "$OPENINET_ROOT" && cmake --preset "$preset" >/dev/null) || die "cmake configure failed"
   log "building ($preset${*:+: $*})"
