@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# OpenInet download benchmark: one private nginx on loopback serves the same files to
-# every tool; the tools take turns (round-robin, the starting tool rotating each round)
-# and each (case, tool) is reported as the median wall time of its rounds plus its
-# peak RSS. See bench/README.md for how to read the table.
+# OpenInet download benchmark: one private nginx and one private vsftpd on loopback serve
+# the same files to every tool over HTTP and passive FTP; the tools take turns (round-robin,
+# the starting tool rotating each round) and each (case, tool) is reported as the median
+# wall time of its rounds plus its peak RSS. See bench/README.md for how to read the table.
 #
 #   bench/run.sh [--rounds N] [--quick] [--no-build] [--bin-dir DIR] [--out-dir DIR]
 #                [--nginx-workers N] [--big-mib N] [--small-count N] [--keep]
+#                [--only http|ftp] [--ftp-parallel N]
 #
 # --quick: 64 MiB and 200 small files, 1 round. --out-dir: where case (a) "-> file"
 # writes (default /dev/shm). --bin-dir: use already built programs (implies --no-build).
+# --only: run only the HTTP or only the FTP cases. --ftp-parallel: connections for the
+# FTP "at a time" case (default 10). The FTP cases need root (vsftpd chroots).
 set -euo pipefail
 
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,9 +26,12 @@ out_parent=
 nginx_workers=1
 keep=0
 per_run_timeout=600
+run_http=1
+run_ftp=1
+ftp_parallel=10
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -39,11 +45,19 @@ while [[ $# -gt 0 ]]; do
     --out-dir) out_parent=$2; shift 2 ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --only)
+      case $2 in
+        http) run_ftp=0 ;;
+        ftp) run_http=0 ;;
+        *) echo "run.sh: --only takes http or ftp" >&2; usage ;;
+      esac
+      shift 2 ;;
+    --ftp-parallel) ftp_parallel=$2; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown option $1" >&2; usage ;;
   esac
 done
-for number in "$rounds" "$big_mib" "$small_count" "$nginx_workers"; do
+for number in "$rounds" "$big_mib" "$small_count" "$nginx_workers" "$ftp_parallel"; do
   [[ $number =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $number is not a positive number" >&2; exit 2; }
 done
 
@@ -54,9 +68,22 @@ if [[ ! -x /usr/bin/time ]]; then
   echo "run.sh: /usr/bin/time is missing (apt-get install -y time)" >&2
   exit 1
 fi
+# vsftpd chroots into the served directory and switches to the "ftp" account.
+if [[ $run_ftp == 1 ]]; then
+  ftp_missing=
+  [[ -x /usr/sbin/vsftpd ]] || ftp_missing="vsftpd is not installed"
+  getent passwd ftp >/dev/null || ftp_missing="the system account ftp is missing"
+  [[ $(id -u) == 0 ]] || ftp_missing="vsftpd needs root"
+  if [[ -n $ftp_missing ]]; then
+    echo "run.sh: skipping the FTP cases: $ftp_missing" >&2
+    run_ftp=0
+  fi
+fi
+[[ $run_http == 1 || $run_ftp == 1 ]] || { echo "run.sh: nothing to run" >&2; exit 1; }
 
 # ---- build ---------------------------------------------------------------------------
 have_openinet=1
+have_openinet_ftp=1
 if [[ $build == 1 ]]; then
   (cd "$source_dir" && cmake --preset release >/dev/null)
   nice -n 10 cmake --build "$source_dir/build/release" -j2 --target raw_get curl_multi
@@ -64,20 +91,31 @@ if [[ $build == 1 ]]; then
     echo "run.sh: openinet_get does not build; running without it" >&2
     have_openinet=0
   fi
+  if [[ $run_ftp == 1 ]] &&
+    ! nice -n 10 cmake --build "$source_dir/build/release" -j2 --target openinet_ftp_get; then
+    echo "run.sh: openinet_ftp_get does not build; running without it" >&2
+    have_openinet_ftp=0
+  fi
 fi
 for program in raw_get curl_multi; do
   [[ -x $bin_dir/$program ]] || { echo "run.sh: $bin_dir/$program is missing" >&2; exit 1; }
 done
 [[ -x $bin_dir/openinet_get ]] || have_openinet=0
+[[ -x $bin_dir/openinet_ftp_get ]] || have_openinet_ftp=0
 
 # ---- files and server ----------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/openinet-bench.XXXXXX")
 out_dir=
 nginx_pid=
+vsftpd_pid=
 cleanup() {
   if [[ -n $nginx_pid ]]; then
     kill "$nginx_pid" 2>/dev/null || true
     wait "$nginx_pid" 2>/dev/null || true
+  fi
+  if [[ -n $vsftpd_pid ]]; then
+    kill "$vsftpd_pid" 2>/dev/null || true
+    wait "$vsftpd_pid" 2>/dev/null || true
   fi
   [[ -n $out_dir ]] && rm -rf "$out_dir"
   if [[ $keep == 1 ]]; then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
@@ -93,13 +131,16 @@ if [[ -z $out_parent ]]; then
 fi
 out_dir=$(mktemp -d "$out_parent/openinet-bench-out.XXXXXX")
 
-mkdir -p "$docroot/small" "$work/nginx" "$work/logs"
+mkdir -p "$docroot/small" "$work/nginx" "$work/logs" "$work/vsftpd/empty"
+# vsftpd serves the same directory after dropping to the ftp account.
+chmod 755 "$work"
 echo "run.sh: generating $big_mib MiB + $small_count x $small_bytes bytes in $docroot" >&2
 head -c $((big_mib * 1048576)) /dev/urandom >"$docroot/big.bin"
 head -c $((small_count * small_bytes)) /dev/urandom |
   (cd "$docroot/small" && split -b "$small_bytes" -a 4 -d --additional-suffix=.bin - s)
 token=$RANDOM$RANDOM$RANDOM
 echo "$token" >"$docroot/token.txt"
+chmod -R a+rX "$docroot"
 big_bytes=$(stat -c %s "$docroot/big.bin")
 
 start_nginx() {
@@ -159,30 +200,98 @@ printf '%s\n' "${small_urls[@]}" >"$work/urls.txt"
 for u in "${small_urls[@]}"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u"; done >"$work/curl.cfg"
 echo "run.sh: nginx (pid $nginx_pid) on $base" >&2
 
+# Anonymous, read-only, passive data connections on any free port, no transfer log: the
+# defaults of a public download server otherwise (one process pair per session, sendfile).
+start_vsftpd() {
+  local port=$1
+  cat >"$work/vsftpd/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+seccomp_sandbox=NO
+anonymous_enable=YES
+local_enable=NO
+write_enable=NO
+ftp_username=ftp
+anon_root=$docroot
+secure_chroot_dir=$work/vsftpd/empty
+pasv_enable=YES
+port_enable=NO
+xferlog_enable=NO
+dirmessage_enable=NO
+max_clients=0
+max_per_ip=0
+idle_session_timeout=300
+data_connection_timeout=300
+CONF
+  # vsftpd refuses a configuration file others may write.
+  chmod 600 "$work/vsftpd/vsftpd.conf"
+  /usr/sbin/vsftpd "$work/vsftpd/vsftpd.conf" >"$work/vsftpd/daemon.log" 2>&1 &
+  vsftpd_pid=$!
+  for _ in $(seq 50); do
+    kill -0 "$vsftpd_pid" 2>/dev/null || break
+    if [[ $(curl -s "ftp://127.0.0.1:$port/token.txt" 2>/dev/null) == "$token" ]] &&
+      kill -0 "$vsftpd_pid" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  kill "$vsftpd_pid" 2>/dev/null || true
+  wait "$vsftpd_pid" 2>/dev/null || true
+  vsftpd_pid=
+  return 1
+}
+if [[ $run_ftp == 1 ]]; then
+  ftp_port=
+  for _ in $(seq 20); do
+    candidate=$((20000 + RANDOM % 40000))
+    if start_vsftpd $candidate; then ftp_port=$candidate; break; fi
+  done
+  [[ -n $ftp_port ]] || { echo "run.sh: could not start vsftpd (see $work/vsftpd/daemon.log)" >&2; keep=1; exit 1; }
+  ftp_base=ftp://127.0.0.1:$ftp_port
+  ftp_big_url=$ftp_base/big.bin
+  ftp_small_urls=()
+  for f in "$docroot"/small/*.bin; do ftp_small_urls+=("$ftp_base/small/${f##*/}"); done
+  printf '%s\n' "${ftp_small_urls[@]}" >"$work/ftp-urls.txt"
+  for u in "${ftp_small_urls[@]}"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u"; done >"$work/curl-ftp.cfg"
+  echo "run.sh: vsftpd (pid $vsftpd_pid) on $ftp_base" >&2
+fi
+
 # ---- cases and tools -----------------------------------------------------------------
-cases=(big_null big_file small_seq small_par)
+cases=()
+[[ $run_http == 1 ]] && cases+=(big_null big_file small_seq small_par)
+[[ $run_ftp == 1 ]] && cases+=(ftp_big_null ftp_big_file ftp_small_seq ftp_small_par)
 declare -A case_title=(
   [big_null]="(a) $big_mib MiB file -> /dev/null"
   [big_file]="(a) $big_mib MiB file -> file"
   [small_seq]="(b) $small_count x $((small_bytes / 1024)) KiB, sequential, keep-alive"
   [small_par]="(b) $small_count x $((small_bytes / 1024)) KiB, $parallel at a time"
+  [ftp_big_null]="FTP (a) $big_mib MiB file -> /dev/null"
+  [ftp_big_file]="FTP (a) $big_mib MiB file -> file"
+  [ftp_small_seq]="FTP (b) $small_count x $((small_bytes / 1024)) KiB, one control connection"
+  [ftp_small_par]="FTP (b) $small_count x $((small_bytes / 1024)) KiB, $ftp_parallel connections"
 )
 tools=(raw openinet-sync openinet-async curl wget libcurl-multi)
 command -v aria2c >/dev/null && tools+=(aria2c)
+[[ $run_ftp == 1 ]] && tools+=(openinet-ftpgetfile)
 raw=$bin_dir/raw_get
 multi=$bin_dir/curl_multi
 openinet=$bin_dir/openinet_get
+openinet_ftp=$bin_dir/openinet_ftp_get
 big_out=$out_dir/big.bin
 
 # Sets `cmd` for (case, tool); returns 1 when the tool has no way to run the case.
 command_for() {
   local case=$1 tool=$2
   cmd=()
-  case $tool in
-    openinet-*) [[ $have_openinet == 1 ]] || return 1 ;;
+  case $case:$tool in
+    ftp_*:openinet-*) [[ $have_openinet_ftp == 1 ]] || return 1 ;;
+    *:openinet-*) [[ $have_openinet == 1 ]] || return 1 ;;
   esac
   local mode=
-  [[ $tool == openinet-sync ]] && mode=--sync
+  [[ $tool == openinet-sync || $tool == openinet-ftpgetfile ]] && mode=--sync
   [[ $tool == openinet-async ]] && mode=--async
   case $case:$tool in
     big_null:raw) cmd=("$raw" "$big_url") ;;
@@ -207,6 +316,31 @@ command_for() {
     # aria2c cannot write to /dev/null: it writes the files into a directory.
     small_par:aria2c) cmd=(aria2c -q -x1 -j$parallel -i "$work/urls.txt" -d "$out_dir/aria2c"
                            --allow-overwrite=true --auto-file-renaming=false --file-allocation=none) ;;
+    ftp_big_null:openinet-sync|ftp_big_null:openinet-async)
+      cmd=("$openinet_ftp" $mode --expect-size "$big_bytes" -o /dev/null "$ftp_big_url") ;;
+    ftp_big_file:openinet-sync|ftp_big_file:openinet-async)
+      cmd=("$openinet_ftp" $mode --expect-size "$big_bytes" -o "$big_out" "$ftp_big_url") ;;
+    ftp_big_file:openinet-ftpgetfile)
+      cmd=("$openinet_ftp" $mode --get-file --expect-size "$big_bytes" -o "$big_out" "$ftp_big_url") ;;
+    ftp_small_seq:openinet-sync|ftp_small_seq:openinet-async)
+      cmd=("$openinet_ftp" $mode --expect-size "$small_bytes" -o /dev/null "${ftp_small_urls[@]}") ;;
+    ftp_small_par:openinet-sync|ftp_small_par:openinet-async)
+      cmd=("$openinet_ftp" $mode --parallel $ftp_parallel --expect-size "$small_bytes" -o /dev/null
+           "${ftp_small_urls[@]}") ;;
+    ftp_big_null:curl) cmd=(curl -sf -o /dev/null "$ftp_big_url") ;;
+    ftp_big_file:curl) cmd=(curl -sf -o "$big_out" "$ftp_big_url") ;;
+    # --ftp-method nocwd: with its default (a CWD per directory) curl 7.88 often waits one
+    # second before each reused connection's data connection; see bench/README.md.
+    ftp_small_seq:curl) cmd=(curl -sf --ftp-method nocwd -K "$work/curl-ftp.cfg") ;;
+    ftp_small_par:curl) cmd=(curl -sf --ftp-method nocwd --parallel --parallel-max $ftp_parallel
+                             -K "$work/curl-ftp.cfg") ;;
+    ftp_big_null:wget) cmd=(wget -q -O /dev/null "$ftp_big_url") ;;
+    ftp_big_file:wget) cmd=(wget -q -O "$big_out" "$ftp_big_url") ;;
+    ftp_small_seq:wget) cmd=(wget -q -i "$work/ftp-urls.txt" -O /dev/null) ;;
+    ftp_big_null:libcurl-multi) cmd=("$multi" --buffer-size 524288 -o /dev/null "$ftp_big_url") ;;
+    ftp_big_file:libcurl-multi) cmd=("$multi" --buffer-size 524288 -o "$big_out" "$ftp_big_url") ;;
+    ftp_small_seq:libcurl-multi) cmd=("$multi" -o /dev/null "${ftp_small_urls[@]}") ;;
+    ftp_small_par:libcurl-multi) cmd=("$multi" --parallel $ftp_parallel -o /dev/null "${ftp_small_urls[@]}") ;;
     *) return 1 ;;
   esac
 }
@@ -223,7 +357,7 @@ measure() {
     status=failed
   fi
   end=$(date +%s%N)
-  if [[ $status == ok && $case == big_file ]]; then
+  if [[ $status == ok && $case == *big_file ]]; then
     local size
     size=$(stat -c %s "$big_out" 2>/dev/null || echo 0)
     [[ $size == "$big_bytes" ]] || { status=short; echo "output has $size of $big_bytes bytes" >>"$log"; }
@@ -249,6 +383,7 @@ measure() {
 : >"$work/records.txt"
 started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+round_loads=()
 for round in $(seq "$rounds"); do
   for case in "${cases[@]}"; do
     count=${#tools[@]}
@@ -258,7 +393,8 @@ for round in $(seq "$rounds"); do
       measure "$case" "$tool" "$round"
     done
   done
-  echo "run.sh: round $round/$rounds done ($(($(date +%s) - started)) s)" >&2
+  round_loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+  echo "run.sh: round $round/$rounds done ($(($(date +%s) - started)) s, load ${round_loads[-1]})" >&2
 done
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -279,26 +415,43 @@ report=$work/report.md
   echo "# OpenInet benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- commit $(git -C "$source_dir" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, $(uname -sr)"
-  echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||') ($nginx_workers worker), $(curl --version | head -n 1 | cut -d' ' -f1-2)," \
+  echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||') ($nginx_workers worker)$([[ $run_ftp == 1 ]] &&
+         echo ", vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null)")," \
+       "$(curl --version | head -n 1 | cut -d' ' -f1-2)," \
        "$(wget --version | head -n 1 | cut -d' ' -f1-3)$(command -v aria2c >/dev/null && echo ", $(aria2c --version | head -n 1)")"
   echo "- $rounds round(s), tools alternating round-robin; seconds = median wall time of the whole process;" \
        "peak RSS = largest of the rounds"
-  echo "- load average (1/5/15 min) before the runs: $load_before, after: $load_after"
-  echo "- ratio: case (a) time / raw reader time (lower is better);" \
-       "case (b) rate / libcurl-multi rate (higher is better)"
+  echo "- load average (1/5/15 min) before the runs: $load_before, after: $load_after;" \
+       "1-min load after each round: ${round_loads[*]}"
+  [[ $run_http == 1 ]] &&
+    echo "- ratio, HTTP: case (a) time / raw reader time (lower is better);" \
+         "case (b) rate / libcurl-multi rate (higher is better)"
+  [[ $run_ftp == 1 ]] &&
+    echo "- ratio, FTP: time / curl's time (lower is better); curl fetches the small files" \
+         "with --ftp-method nocwd (see bench/README.md)"
   echo
   echo "| case | tool | median s | min-max s | rate | CPU s | peak RSS MiB | ratio | openinet target |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
   for case in "${cases[@]}"; do
-    if [[ $case == big_* ]]; then reference=raw; else reference=libcurl-multi; fi
+    case $case in
+      ftp_*) reference=curl ;;
+      big_*) reference=raw ;;
+      *) reference=libcurl-multi ;;
+    esac
     reference_seconds=$(stat_of "$case" "$reference" 4)
     curl_seconds=$(stat_of "$case" curl 4)
     curl_peak=$(stat_of "$case" curl 5)
     for tool in "${tools[@]}"; do
+      # Rows only for the tools of the case's protocol.
+      case $case:$tool in
+        ftp_*:raw | ftp_*:aria2c) continue ;;
+        ftp_big_file:openinet-ftpgetfile) ;;
+        *:openinet-ftpgetfile) continue ;;
+      esac
       if ! command_for "$case" "$tool"; then
         case $tool:$case in
           openinet-*) note="not built" ;;
-          wget:small_par) note="n/a (no parallel mode)" ;;
+          wget:small_par | wget:ftp_small_par) note="n/a (no parallel mode)" ;;
           aria2c:*) note="n/a (only case b, 50 at a time)" ;;
           *) note=n/a ;;
         esac
@@ -317,7 +470,23 @@ report=$work/report.md
       failed_note=
       [[ $failed -gt 0 ]] && failed_note=" ($failed failed)"
       target=
-      if [[ $case == big_* ]]; then
+      if [[ $case == ftp_big_* ]]; then
+        rate=$(awk -v b="$big_bytes" -v s="$seconds" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }')
+        ratio=$(awk -v s="$seconds" -v c="$curl_seconds" 'BEGIN { if (c > 0) printf "%.2f", s / c }')
+        if [[ $tool == openinet-* ]]; then
+          target=$(awk -v s="$seconds" -v c="$curl_seconds" -v p="$peak" -v cp="$curl_peak" \
+            'BEGIN { ok = c > 0 && s / c <= 1.05 && p <= cp
+                     printf "%s (<= 1.05x curl, RSS <= curl)", ok ? "met" : "MISSED" }')
+        fi
+      elif [[ $case == ftp_* ]]; then
+        rate=$(awk -v n="$small_count" -v s="$seconds" 'BEGIN { printf "%.0f files/s", n / s }')
+        ratio=$(awk -v s="$seconds" -v c="$curl_seconds" 'BEGIN { if (c > 0) printf "%.2f", s / c }')
+        if [[ $tool == openinet-* ]]; then
+          target=$(awk -v s="$seconds" -v c="$curl_seconds" -v p="$peak" -v cp="$curl_peak" \
+            'BEGIN { ok = c > 0 && s < c && p <= cp
+                     printf "%s (< curl, RSS <= curl)", ok ? "met" : "MISSED" }')
+        fi
+      elif [[ $case == big_* ]]; then
         rate=$(awk -v b="$big_bytes" -v s="$seconds" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }')
         ratio=$(awk -v s="$seconds" -v r="$reference_seconds" 'BEGIN { if (r > 0) printf "%.2f", s / r }')
         if [[ $tool == openinet-* ]]; then
