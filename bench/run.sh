@@ -86,7 +86,7 @@ have_openinet=1
 have_openinet_ftp=1
 if [[ $build == 1 ]]; then
   (cd "$source_dir" && cmake --preset release >/dev/null)
-  nice -n 10 cmake --build "$source_dir/build/release" -j2 --target raw_get curl_multi
+  nice -n 10 cmake --build "$source_dir/build/release" -j2 --target raw_get raw_ftp_get curl_multi
   if ! nice -n 10 cmake --build "$source_dir/build/release" -j2 --target openinet_get; then
     echo "run.sh: openinet_get does not build; running without it" >&2
     have_openinet=0
@@ -97,7 +97,7 @@ if [[ $build == 1 ]]; then
     have_openinet_ftp=0
   fi
 fi
-for program in raw_get curl_multi; do
+for program in raw_get raw_ftp_get curl_multi; do
   [[ -x $bin_dir/$program ]] || { echo "run.sh: $bin_dir/$program is missing" >&2; exit 1; }
 done
 [[ -x $bin_dir/openinet_get ]] || have_openinet=0
@@ -277,6 +277,7 @@ tools=(raw openinet-sync openinet-async curl wget libcurl-multi)
 command -v aria2c >/dev/null && tools+=(aria2c)
 [[ $run_ftp == 1 ]] && tools+=(openinet-ftpgetfile)
 raw=$bin_dir/raw_get
+raw_ftp=$bin_dir/raw_ftp_get
 multi=$bin_dir/curl_multi
 openinet=$bin_dir/openinet_get
 openinet_ftp=$bin_dir/openinet_ftp_get
@@ -327,6 +328,9 @@ command_for() {
     ftp_small_par:openinet-sync|ftp_small_par:openinet-async)
       cmd=("$openinet_ftp" $mode --parallel $ftp_parallel --expect-size "$small_bytes" -o /dev/null
            "${ftp_small_urls[@]}") ;;
+    ftp_big_null:raw) cmd=("$raw_ftp" --expect-size "$big_bytes" "$ftp_big_url") ;;
+    ftp_big_file:raw) cmd=("$raw_ftp" --expect-size "$big_bytes" -o "$big_out" "$ftp_big_url") ;;
+    ftp_small_seq:raw) cmd=("$raw_ftp" --expect-size "$small_bytes" "${ftp_small_urls[@]}") ;;
     ftp_big_null:curl) cmd=(curl -sf -o /dev/null "$ftp_big_url") ;;
     ftp_big_file:curl) cmd=(curl -sf -o "$big_out" "$ftp_big_url") ;;
     # --ftp-method nocwd: with its default (a CWD per directory) curl 7.88 often waits one
@@ -444,7 +448,7 @@ report=$work/report.md
     for tool in "${tools[@]}"; do
       # Rows only for the tools of the case's protocol.
       case $case:$tool in
-        ftp_*:raw | ftp_*:aria2c) continue ;;
+        ftp_*:aria2c) continue ;;
         ftp_big_file:openinet-ftpgetfile) ;;
         *:openinet-ftpgetfile) continue ;;
       esac
@@ -452,6 +456,7 @@ report=$work/report.md
         case $tool:$case in
           openinet-*) note="not built" ;;
           wget:small_par | wget:ftp_small_par) note="n/a (no parallel mode)" ;;
+          raw:ftp_small_par) note="n/a (one connection only)" ;;
           aria2c:*) note="n/a (only case b, 50 at a time)" ;;
           *) note=n/a ;;
         esac
