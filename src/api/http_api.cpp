@@ -5,6 +5,7 @@
 #include "core/object.hpp"
 #include "core/session.hpp"
 #include "core/text.hpp"
+#include "ftp/service.hpp"
 #include "http/request.hpp"
 #include "url/url.hpp"
 
@@ -163,9 +164,14 @@ HINTERNET open_url(HINTERNET session_handle, const std::string& url, std::string
         set_last_error(static_cast<DWORD>(error));
         return nullptr;
     }
+    if (cracked.scheme == url::Scheme::ftp) {
+        ftp::register_service();
+        HINTERNET h = ftp::open_url(session, url, flags, context, ec);
+        set_last_error(h ? make_error(ERROR_SUCCESS) : ec);
+        return h;
+    }
     if (cracked.scheme != url::Scheme::http && cracked.scheme != url::Scheme::https) {
-        // This InternetOpenUrl serves http and https. ftp:// (and file://, gopher://) fail
-        // here until the FTP layer adds its own path (docs/internals/http.md).
+        // http and https here, ftp in src/api/ftp_api.cpp; file:// and gopher:// are not served.
         set_last_error(ERROR_INTERNET_UNRECOGNIZED_SCHEME);
         return nullptr;
     }

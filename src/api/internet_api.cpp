@@ -6,6 +6,7 @@
 #include "core/options.hpp"
 #include "core/session.hpp"
 #include "core/text.hpp"
+#include "ftp/service.hpp"
 
 #include <openinet/wininet.h>
 
@@ -80,6 +81,7 @@ HINTERNET connect_to(HINTERNET session_handle, const Char* server, INTERNET_PORT
         params.service = service;
         params.flags = flags;
         params.context = context;
+        if (service == INTERNET_SERVICE_FTP) ftp::register_service();
         HINTERNET h = core::connect(session, params, ec);
         if (!h) {
             set_last_error(ec);
@@ -197,8 +199,17 @@ BOOL WINAPI InternetCloseHandle(HINTERNET hInternet) {
     std::error_code ec;
     auto obj = core::lookup<Object>(hInternet, ec);
     if (!obj) return fail(ec);
+    std::error_code unfinished;
+    try {
+        unfinished = obj->finish_before_close();
+    } catch (const std::bad_alloc&) {
+        unfinished = make_error(ERROR_NOT_ENOUGH_MEMORY);
+    }
     // Of several threads closing one handle at once, only the one that closed it succeeds.
     if (!obj->close()) return fail(make_error(ERROR_INVALID_HANDLE));
+    // The handle is closed either way; a failed finish (an upload the server did not confirm)
+    // is not passed off as success.
+    if (unfinished) return fail(unfinished);
     return succeed();
 }
 

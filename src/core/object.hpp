@@ -134,6 +134,11 @@ public:
     virtual std::error_code set_file_pointer(LONG distance, LONG* distance_high, DWORD move_method,
                                              DWORD_PTR ctx, DWORD* new_position);
 
+    // InternetCloseHandle calls this before close(): a handle whose closing completes work the
+    // caller must hear about (an FTP upload waits for the server's confirmation of the STOR)
+    // does it here and returns its outcome. Default: nothing to finish.
+    virtual std::error_code finish_before_close() { return {}; }
+
     // Closes this handle and its subtree (docs/internals/cancellation.md); idempotent.
     // Returns false when the handle was already closed (by another thread, or a parent).
     bool close();

@@ -821,6 +821,36 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         });
     }
 
+    // Fills the buffer from the data connection (one operation on the strand, no hop between
+    // the pieces); at the end of the file, the server's confirmation.
+    void fill_data(char* out, std::size_t size, std::size_t filled, IoHandler handler) {
+        if (!data) {
+            return wait_transfer_end([handler = std::move(handler), filled](std::error_code ec) { handler(ec, filled); });
+        }
+        arm_data_timer();
+        data->async_read_some(asio::buffer(out + filled, size - filled),
+                              [self = shared_from_this(), out, size, filled,
+                               handler = std::move(handler)](std::error_code ec, std::size_t n) mutable {
+            self->disarm_data_timer();
+            if (!ec && !self->data_timed_out && !self->cancelled) {
+                filled += n;
+                if (filled == size) return handler({}, filled);
+                return self->fill_data(out, size, filled, std::move(handler));
+            }
+            bool clean_end = net::is_end_of_stream(ec) && !self->data_timed_out && !self->cancelled;
+            std::error_code failure = clean_end ? std::error_code{} : self->data_failure(ec);
+            self->close_data();
+            self->data.reset();
+            if (self->cancelled) return handler(failure, filled);
+            if (failure) {
+                return self->resync([handler = std::move(handler), failure, filled](std::error_code) {
+                    handler(failure, filled);
+                });
+            }
+            self->wait_transfer_end([handler = std::move(handler), filled](std::error_code ec) { handler(ec, filled); });
+        });
+    }
+
     void write_data(asio::const_buffer buffer, IoHandler handler) {
         if (!data) return handler(make_error(ERROR_INTERNET_CONNECTION_ABORTED), 0);
         arm_data_timer();
@@ -1076,6 +1106,32 @@ void Session::read(asio::mutable_buffer buffer, IoHandler handler) {
     });
 }
 
+void Session::read_fill(asio::mutable_buffer buffer, IoHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, buffer, handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(true)) return handler(ec, 0);
+        if (impl->transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
+        if (buffer.size() == 0) return handler({}, 0);
+        impl->busy = true;
+        impl->fill_data(static_cast<char*>(buffer.data()), buffer.size(), 0, finishing(impl, std::move(handler)));
+    });
+}
+
+void Session::open_data_command(std::string command, TransferType type, Handler handler) {
+    asio::post(impl_->strand, [impl = impl_, command = std::move(command), type,
+                               handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec);
+        impl->busy = true;
+        auto done = finishing(impl, std::move(handler));
+        impl->ensure_type(type, [impl, command = std::move(command), done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec);
+            impl->open_data(std::move(command), 0, [impl, done = std::move(done)](std::error_code ec) mutable {
+                if (!ec) impl->transfer = Transfer::download;
+                done(ec);
+            });
+        });
+    });
+}
+
 void Session::open_upload(std::string path, TransferType type, Handler handler) {
     asio::post(impl_->strand, [impl = impl_, path = std::move(path), type, handler = std::move(handler)]() mutable {
         if (auto ec = impl->admit(false)) return handler(ec);
@@ -1118,6 +1174,13 @@ void Session::abort_transfer(Handler handler) {
         impl->close_data();
         impl->data.reset();
         impl->resync(finishing(impl, std::move(handler)));
+    });
+}
+
+void Session::interrupt_transfer(std::function<void()> closed) {
+    asio::post(impl_->strand, [impl = impl_, closed = std::move(closed)] {
+        if (impl->transfer != Transfer::none) impl->close_data();
+        if (closed) closed();
     });
 }
 

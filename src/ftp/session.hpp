@@ -106,6 +106,13 @@ public:
     // Reads up to buffer.size() bytes; 0 bytes with no error means the whole file arrived and
     // the server confirmed it (226), after which the transfer is closed.
     void read(boost::asio::mutable_buffer buffer, IoHandler handler);
+    // Same, but keeps reading on the strand until the buffer is full or the file ended (then
+    // n < buffer.size() and the transfer is closed). A failure after some bytes arrived
+    // completes with the error and the count of bytes already in the buffer.
+    void read_fill(boost::asio::mutable_buffer buffer, IoHandler handler);
+    // Any command that answers on a data connection (LIST, NLST, RETR …, from FtpCommand):
+    // opens it like open_download, and read()/read_fill() deliver what the server sends.
+    void open_data_command(std::string command, TransferType type, Handler handler);
     void open_upload(std::string path, TransferType type, Handler handler);
     void write(boost::asio::const_buffer buffer, IoHandler handler);
     // Ends an upload: closes the data connection and waits for the server's confirmation.
@@ -114,6 +121,11 @@ public:
     // the server's reply to the interrupted transfer. The session stays usable.
     void abort_transfer(Handler handler);
     bool transfer_open() const noexcept;
+    // Any thread: closes the open transfer's data connection so a read()/write() in flight
+    // completes at once (it then puts the control connection back in step itself, as after
+    // any failed transfer). `closed` runs on the strand once the data connection is closed:
+    // from then on nothing writes into the buffer of the interrupted read.
+    void interrupt_transfer(std::function<void()> closed);
 
     void quit(Handler handler);   // QUIT, then closes
 

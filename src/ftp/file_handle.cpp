@@ -1,0 +1,374 @@
+#include "ftp/file_handle.hpp"
+
+#include "core/error.hpp"
+
+
+#include <cstring>
+#include <future>
+
+namespace openinet::ftp {
+
+namespace {
+
+// InternetQueryDataAvailable reads ahead into a buffer of this size (once per handle).
+constexpr std::size_t kLookaheadSize = 64 * 1024;
+
+// "150 Opening BINARY mode data connection for f (1234 bytes)." → 1234 (vsftpd, proftpd,
+// IIS say so); used when SIZE gave nothing.
+std::optional<std::uint64_t> size_from_opening_reply(const Reply& reply) {
+    if (!reply.preliminary() || reply.lines.empty()) return std::nullopt;
+    std::string_view text = reply.lines.front();
+    auto bytes = text.rfind(" bytes)");
+    if (bytes == std::string_view::npos) return std::nullopt;
+    auto open = text.rfind('(', bytes);
+    if (open == std::string_view::npos || open + 1 >= bytes) return std::nullopt;
+    std::uint64_t value = 0;
+    for (std::size_t i = open + 1; i < bytes; ++i) {
+        if (text[i] < '0' || text[i] > '9' || i - open > 19) return std::nullopt;
+        value = value * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    return value;
+}
+
+}  // namespace
+
+FileHandle::FileHandle(const ConnectionHandle::Ptr& connection, Mode mode, std::string path, TransferType type,
+                       DWORD_PTR context)
+    : ChildHandle(INTERNET_HANDLE_TYPE_FTP_FILE, connection, context),
+      mode_(mode),
+      path_(std::move(path)),
+      type_(type) {}
+
+core::CallResult FileHandle::open(std::uint64_t offset, DWORD_PTR success_result, bool login_first) {
+    {
+        std::lock_guard lock(state_mutex_);
+        start_offset_ = offset;
+    }
+    auto me = self();
+    auto result = run(context(), [me, offset, success_result, login_first](core::Done done) {
+        if (!login_first) {
+            return me->connection()->when_idle([me, offset, success_result, done]() {
+                me->start_open(offset, success_result, done);
+            });
+        }
+        me->connection()->start_login([me, offset, success_result, done](std::error_code ec) {
+            if (ec) return done(0, ec);
+            me->start_open(offset, success_result, done);
+        });
+    });
+    if (!is_pending(result.error)) connection()->publish_response(result.error);
+    return result;
+}
+
+void FileHandle::start_open(std::uint64_t offset, DWORD_PTR success_result, core::Done done) {
+    auto me = self();
+    const auto& session = connection()->session();
+    auto opened = [me, success_result, done](std::error_code ec) {
+        me->connection()->publish_response(ec);
+        if (!ec && me->mode_ != Mode::upload) {
+            std::lock_guard lock(me->state_mutex_);
+            if (!me->size_) me->size_ = size_from_opening_reply(me->connection()->session()->last_reply());
+        }
+        done(ec ? 0 : success_result, ec);
+    };
+    switch (mode_) {
+    case Mode::download:
+        if (!session->features().size) return session->open_download(path_, type_, offset, opened);
+        // FtpGetFileSize has to answer while the transfer is open, when the control connection
+        // takes no command: ask first (one round trip, downloads only).
+        return session->file_size(path_, [me, offset, opened](std::error_code ec, std::uint64_t size) {
+            if (!ec) {
+                std::lock_guard lock(me->state_mutex_);
+                me->size_ = size;
+            }
+            me->connection()->session()->open_download(me->path_, me->type_, offset, opened);
+        });
+    case Mode::upload: return session->open_upload(path_, type_, opened);
+    case Mode::command: return session->open_data_command(path_, type_, opened);
+    }
+}
+
+std::error_code FileHandle::file_size(std::uint64_t& size) const {
+    std::lock_guard lock(state_mutex_);
+    if (mode_ == Mode::upload) {
+        size = delivered_;
+        return {};
+    }
+    if (!size_) return make_error(ERROR_INTERNET_EXTENDED_ERROR);
+    size = *size_;
+    return {};
+}
+
+std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWORD flags, DWORD_PTR ctx) {
+    if (mode_ == Mode::upload) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
+    char* out = static_cast<char*>(buffer);
+    const bool no_wait = (flags & IRF_NO_WAIT) != 0;
+    std::size_t got = 0;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (deferred_error_) {
+            auto ec = deferred_error_;
+            deferred_error_.clear();
+            return ec;
+        }
+        got = std::min<std::size_t>(size, lookahead_end_ - lookahead_begin_);
+        if (got > 0) {
+            std::memcpy(out, lookahead_.data() + lookahead_begin_, got);
+            lookahead_begin_ += got;
+            delivered_ += got;
+        }
+        if (got == size || ended_ || (no_wait && got > 0)) {
+            *read_out = static_cast<DWORD>(got);
+            return {};
+        }
+    }
+    auto me = self();
+    core::CallResult result;
+    if (no_wait) {
+        // Nothing buffered: wait for the next piece, then hand over what arrived.
+        result = run(ctx ? ctx : context(), [me, out, size, read_out](core::Done done) {
+            me->read_into_lookahead([me, out, size, read_out, done](std::error_code ec) {
+                if (ec) return done(0, ec);
+                std::size_t n;
+                {
+                    std::lock_guard lock(me->state_mutex_);
+                    n = std::min<std::size_t>(size, me->lookahead_end_ - me->lookahead_begin_);
+                    std::memcpy(out, me->lookahead_.data() + me->lookahead_begin_, n);
+                    me->lookahead_begin_ += n;
+                    me->delivered_ += n;
+                }
+                *read_out = static_cast<DWORD>(n);
+                done(1, {});
+            });
+        });
+    } else {
+        // The hot path: the data connection fills the caller's buffer directly, in one
+        // operation on the session's strand.
+        result = run(ctx ? ctx : context(), [me, out, size, got, read_out](core::Done done) {
+            me->connection()->session()->read_fill(
+                boost::asio::buffer(out + got, size - got),
+                [me, size, got, read_out, done](std::error_code ec, std::size_t n) {
+                    const std::size_t total = got + n;
+                    {
+                        std::lock_guard lock(me->state_mutex_);
+                        me->delivered_ += n;
+                        if (!ec && total < size) me->ended_ = true;
+                        if (ec && total > 0) {
+                            me->deferred_error_ = ec;   // the bytes first, the failure next
+                            me->ended_ = true;
+                            ec.clear();
+                        }
+                    }
+                    if (ec) return done(0, ec);
+                    *read_out = static_cast<DWORD>(total);
+                    done(1, {});
+                });
+        });
+    }
+    if (result.ok) return {};
+    if (!is_pending(result.error)) connection()->publish_response(result.error);
+    return result.error;
+}
+
+void FileHandle::read_into_lookahead(std::function<void(std::error_code)> then) {
+    char* space;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (lookahead_.empty()) lookahead_.resize(kLookaheadSize);
+        lookahead_begin_ = lookahead_end_ = 0;
+        space = lookahead_.data();
+    }
+    auto me = self();
+    connection()->session()->read(boost::asio::buffer(space, kLookaheadSize),
+                                  [me, then = std::move(then)](std::error_code ec, std::size_t n) {
+        {
+            std::lock_guard lock(me->state_mutex_);
+            if (!ec) {
+                me->lookahead_end_ = n;
+                if (n == 0) me->ended_ = true;
+            } else {
+                me->ended_ = true;
+            }
+        }
+        then(ec);
+    });
+}
+
+std::error_code FileHandle::query_data_available(DWORD* available, DWORD /*flags*/, DWORD_PTR ctx) {
+    if (mode_ == Mode::upload) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
+    {
+        std::lock_guard lock(state_mutex_);
+        if (deferred_error_) {
+            auto ec = deferred_error_;
+            deferred_error_.clear();
+            return ec;
+        }
+        if (lookahead_end_ > lookahead_begin_ || ended_) {
+            *available = static_cast<DWORD>(lookahead_end_ - lookahead_begin_);
+            return {};
+        }
+    }
+    auto me = self();
+    auto result = run(ctx ? ctx : context(), [me, available](core::Done done) {
+        me->read_into_lookahead([me, available, done](std::error_code ec) {
+            if (ec) return done(0, ec);
+            DWORD n;
+            {
+                std::lock_guard lock(me->state_mutex_);
+                n = static_cast<DWORD>(me->lookahead_end_ - me->lookahead_begin_);
+            }
+            *available = n;
+            done(n, {});
+        });
+    }, core::CompletionReport::bytes_available_in_error);
+    if (result.ok) return {};
+    if (!is_pending(result.error)) connection()->publish_response(result.error);
+    return result.error;
+}
+
+std::error_code FileHandle::run_inline(std::function<void(core::Done)> work) {
+    if (!begin_operation()) return make_error(ERROR_INVALID_HANDLE);
+    auto outcome = std::make_shared<std::promise<std::error_code>>();
+    auto future = outcome->get_future();
+    auto fired = std::make_shared<std::atomic<bool>>(false);
+    core::Done once = [outcome, fired](DWORD_PTR, std::error_code ec) {
+        if (!fired->exchange(true)) outcome->set_value(ec);
+    };
+    track(std::move(once), work);
+    std::error_code ec = normalize_error(future.get());
+    if (ec && is_closed()) ec = make_error(ERROR_INTERNET_OPERATION_CANCELLED);
+    end_operation();
+    return ec;
+}
+
+std::error_code FileHandle::write(const void* buffer, DWORD size, DWORD* written) {
+    if (mode_ != Mode::upload) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
+    if (size == 0) return {};
+    auto me = self();
+    auto ec = run_inline([me, buffer, size, written](core::Done done) {
+        me->connection()->session()->write(boost::asio::buffer(buffer, size),
+                                           [me, written, done](std::error_code ec, std::size_t n) {
+            if (!ec) {
+                std::lock_guard lock(me->state_mutex_);
+                me->delivered_ += n;
+                *written = static_cast<DWORD>(n);
+            }
+            done(ec ? 0 : 1, ec);
+        });
+    });
+    connection()->publish_response(ec);
+    return ec;
+}
+
+std::error_code FileHandle::set_file_pointer(LONG distance, LONG* distance_high, DWORD move_method,
+                                             DWORD_PTR /*ctx*/, DWORD* new_position) {
+    // Only a download that has not delivered anything yet can move: the transfer is restarted
+    // at the new offset (ABOR, then REST + RETR), which is what REST is for.
+    if (mode_ != Mode::download || move_method != FILE_BEGIN)
+        return make_error(ERROR_INTERNET_INVALID_OPERATION);
+    std::int64_t target = distance_high ? (static_cast<std::int64_t>(*distance_high) << 32) |
+                                              static_cast<std::uint32_t>(distance)
+                                        : static_cast<std::int64_t>(distance);
+    if (target < 0) return make_error(ERROR_NEGATIVE_SEEK);
+    const auto offset = static_cast<std::uint64_t>(target);
+    {
+        std::lock_guard lock(state_mutex_);
+        if (delivered_ > 0 || lookahead_end_ > 0 || ended_ || deferred_error_)
+            return make_error(ERROR_INTERNET_INVALID_OPERATION);
+        if (offset == start_offset_) {
+            *new_position = static_cast<DWORD>(offset);
+            if (distance_high) *distance_high = static_cast<LONG>(offset >> 32);
+            return {};
+        }
+    }
+    auto me = self();
+    auto ec = run_inline([me, offset](core::Done done) {
+        const auto& session = me->connection()->session();
+        session->abort_transfer([me, offset, done](std::error_code ec) {
+            if (ec) return done(0, ec);
+            me->connection()->session()->open_download(me->path_, me->type_, offset,
+                                                       [me, offset, done](std::error_code ec) {
+                if (!ec) {
+                    std::lock_guard lock(me->state_mutex_);
+                    me->start_offset_ = offset;
+                } else {
+                    std::lock_guard lock(me->state_mutex_);
+                    me->ended_ = true;   // no transfer any more: reads fail below
+                    me->deferred_error_ = ec;
+                }
+                done(ec ? 0 : 1, ec);
+            });
+        });
+    });
+    connection()->publish_response(ec);
+    if (ec) return ec;
+    *new_position = static_cast<DWORD>(offset);
+    if (distance_high) *distance_high = static_cast<LONG>(offset >> 32);
+    return {};
+}
+
+std::error_code FileHandle::finish_before_close() {
+    if (mode_ != Mode::upload || busy() || is_closed()) return {};
+    {
+        std::lock_guard lock(state_mutex_);
+        if (upload_finishing_) return {};
+        upload_finishing_ = true;
+    }
+    auto me = self();
+    if (!async()) {
+        // The caller learns whether the server stored the file from InternetCloseHandle.
+        auto result = run(context(), [me](core::Done done) {
+            me->connection()->session()->finish_upload([done](std::error_code ec) { done(ec ? 0 : 1, ec); });
+        });
+        connection()->publish_response(result.error);
+        upload_finished(result.error);
+        return result.error;
+    }
+    // Asynchronous session: counted as pending, so HANDLE_CLOSING waits for the server's
+    // answer; a refusal is reported by a REQUEST_COMPLETE {FALSE, error} just before it.
+    if (!begin_operation()) {
+        upload_finished({});
+        return {};
+    }
+    connection()->session()->finish_upload([me](std::error_code ec) {
+        if (ec) {
+            me->connection()->publish_response(ec);
+            INTERNET_ASYNC_RESULT outcome{0, to_win32_error(ec)};
+            me->notify(INTERNET_STATUS_REQUEST_COMPLETE, &outcome, sizeof(outcome));
+        }
+        me->upload_finished(ec);
+        me->end_operation();
+    });
+    return {};
+}
+
+void FileHandle::upload_finished(std::error_code) {
+    bool release;
+    {
+        std::lock_guard lock(state_mutex_);
+        upload_finishing_ = false;
+        release = wind_down_waiting_;
+        wind_down_waiting_ = false;
+    }
+    if (release) connection()->end_wind_down();
+}
+
+void FileHandle::wind_down() {
+    {
+        std::lock_guard lock(state_mutex_);
+        if (upload_finishing_) {
+            wind_down_waiting_ = true;   // upload_finished releases the connection
+            return;
+        }
+    }
+    auto connection = this->connection();
+    const auto& session = connection->session();
+    if (!session->transfer_open()) return connection->end_wind_down();
+    // Closed early: a download is aborted (the session stays usable); an upload that was not
+    // finished by InternetCloseHandle (its parent closed, a write was interrupted) still ends
+    // cleanly on the control connection.
+    if (mode_ == Mode::upload) session->finish_upload([connection](std::error_code) { connection->end_wind_down(); });
+    else session->abort_transfer([connection](std::error_code) { connection->end_wind_down(); });
+}
+
+}  // namespace openinet::ftp
