@@ -203,8 +203,10 @@ void ChildHandle::track(core::Done done, const std::function<void(core::Done)>& 
             me->pending_done_ = nullptr;
             if (me->is_closed() && !me->wound_down_) wind = me->wound_down_ = true;
         }
+        // Only the operation that delivers the handle (the open) may close it on failure.
+        const bool close_now = me->close_on_failure_.exchange(false) && ec && me->async();
         done(result, ec);
-        if (ec && me->close_on_failure_ && me->async()) me->close();
+        if (close_now) me->close();
         if (wind) me->wind_down();
     });
 }

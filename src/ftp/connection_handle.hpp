@@ -9,6 +9,7 @@
 #include "core/operation.hpp"
 #include "ftp/session.hpp"
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -88,7 +89,7 @@ public:
     // The handle was created by FtpFindFirstFile / FtpOpenFile and not yet handed to the
     // caller: if that first operation fails in an asynchronous session, it closes itself
     // after REQUEST_COMPLETE.
-    void set_close_on_failure(bool value) noexcept { close_on_failure_ = value; }
+    void set_close_on_failure(bool value) noexcept { close_on_failure_ = value; }   // first operation only
     // The connection was made by InternetOpenUrl for this handle alone and closes with it.
     void set_hidden_parent() noexcept { hidden_parent_ = true; }
 
@@ -107,7 +108,7 @@ private:
     mutable std::mutex child_mutex_;
     bool busy_ = false;
     bool wound_down_ = false;
-    bool close_on_failure_ = false;
+    std::atomic<bool> close_on_failure_{false};
     bool hidden_parent_ = false;
     core::Done pending_done_;
 };

@@ -3,10 +3,16 @@
 // FTPS, InternetOpenUrl("ftp://…"), a large download and an asynchronous get.
 #include "ftp_api_helpers.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <thread>
 
 namespace openinet::test {
 namespace {
@@ -430,6 +436,166 @@ TEST(FtpApiAsync, GetWithCallbackSequence) {
     ASSERT_TRUE(InternetCloseHandle(c));
     ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, c));
     EXPECT_EQ(recorder.statuses(c).back(), static_cast<DWORD>(INTERNET_STATUS_HANDLE_CLOSING));
+}
+
+
+// ---- closing handles while work is pending ---------------------------------------------------
+
+namespace cancel {
+
+// Accepts TCP connections (the kernel does, through the backlog) and never says anything: an
+// FTP login waits for the greeting forever.
+class SilentListener {
+public:
+    SilentListener() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd_, 8) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+            throw std::runtime_error("silent listener");
+        port_ = ntohs(address.sin_port);
+    }
+    ~SilentListener() { ::close(fd_); }
+    std::uint16_t port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+}  // namespace cancel
+
+TEST(FtpApiCancel, ClosingTheSessionStopsASynchronousLogin) {
+    cancel::SilentListener silent;
+    InetHandle session(InternetOpenA("openinet-ftp-cancel", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+    ASSERT_TRUE(session);
+    std::atomic<DWORD> error{0};
+    std::atomic<bool> returned{false};
+    std::thread caller([&] {
+        HINTERNET h = InternetConnectA(session, "127.0.0.1", silent.port(), nullptr, nullptr, INTERNET_SERVICE_FTP,
+                                       INTERNET_FLAG_PASSIVE, 0);
+        error = h ? 0 : GetLastError();
+        returned = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_FALSE(returned);
+    const auto closed_at = std::chrono::steady_clock::now();
+    session.reset();
+    caller.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - closed_at, std::chrono::seconds(2));
+    EXPECT_EQ(error, static_cast<DWORD>(ERROR_INTERNET_OPERATION_CANCELLED));
+}
+
+TEST(FtpApiCancel, AsyncLoginClosedFromHandleCreated) {
+    cancel::SilentListener silent;
+    Recorder recorder;
+    InetHandle session(InternetOpenA("openinet-ftp-cancel", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr,
+                                     INTERNET_FLAG_ASYNC));
+    ASSERT_TRUE(session);
+    InternetSetStatusCallbackA(session, Recorder::callback);
+    EXPECT_EQ(InternetConnectA(session, "127.0.0.1", silent.port(), nullptr, nullptr, INTERNET_SERVICE_FTP,
+                               INTERNET_FLAG_PASSIVE, 5),
+              nullptr);
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    auto created = recorder.wait_for(INTERNET_STATUS_HANDLE_CREATED);
+    ASSERT_TRUE(created);
+    HINTERNET c = reinterpret_cast<HINTERNET>(created->result);
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_CONNECTED_TO_SERVER, c));
+    ASSERT_TRUE(InternetCloseHandle(c));
+    auto complete = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, c, std::chrono::seconds(2));
+    ASSERT_TRUE(complete);
+    EXPECT_EQ(complete->result, 0u);
+    EXPECT_EQ(complete->error, static_cast<DWORD>(ERROR_INTERNET_OPERATION_CANCELLED));
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, c, std::chrono::seconds(2)));
+    auto statuses = recorder.statuses(c);
+    EXPECT_EQ(statuses.back(), static_cast<DWORD>(INTERNET_STATUS_HANDLE_CLOSING));
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), INTERNET_STATUS_HANDLE_CLOSING), 1);
+}
+
+TEST(FtpApiCancel, ClosingADownloadMidStreamKeepsTheConnection) {
+    FtpServer& server = shared_ftp_server(FtpDaemon::vsftpd);
+    const std::string path = server.add_pattern_file("cancel-mid.bin", 64 * 1024 * 1024);
+    InetHandle session(InternetOpenA("openinet-ftp-cancel", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+    InetHandle c(InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr, INTERNET_SERVICE_FTP,
+                                  INTERNET_FLAG_PASSIVE, 0));
+    ASSERT_TRUE(c) << GetLastError();
+    HINTERNET file = FtpOpenFileA(c, path.c_str(), GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0);
+    ASSERT_NE(file, nullptr) << GetLastError();
+    std::atomic<DWORD> error{0};
+    std::thread reader([&] {
+        std::vector<char> buffer(1024 * 1024);
+        for (int guard = 0; guard < 100000; ++guard) {
+            DWORD got = 0;
+            if (!InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got)) {
+                error = GetLastError();
+                return;
+            }
+            if (got == 0) return;
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(InternetCloseHandle(file));
+    reader.join();
+    // Cancelled in flight, or the handle was gone before the next call.
+    EXPECT_TRUE(error == ERROR_INTERNET_OPERATION_CANCELLED || error == ERROR_INVALID_HANDLE || error == 0) << error;
+    char dir[MAX_PATH];
+    DWORD length = sizeof dir;
+    ASSERT_TRUE(FtpGetCurrentDirectoryA(c, dir, &length)) << GetLastError() << last_response_text();
+    EXPECT_STREQ(dir, "/");
+    std::filesystem::remove(server.local_path(path));
+}
+
+TEST(FtpApiCancel, AsyncReadClosedWhilePendingEndsWithHandleClosing) {
+    FtpServer& server = shared_ftp_server(FtpDaemon::pure_ftpd);
+    const std::string path = server.add_pattern_file("cancel-async.bin", 32 * 1024 * 1024);
+    Recorder recorder;
+    InetHandle session(InternetOpenA("openinet-ftp-cancel", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr,
+                                     INTERNET_FLAG_ASYNC));
+    InternetSetStatusCallbackA(session, Recorder::callback);
+    ASSERT_EQ(InternetConnectA(session, "127.0.0.1", server.port(), server.login_user().c_str(),
+                               server.login_password().c_str(), INTERNET_SERVICE_FTP, INTERNET_FLAG_PASSIVE, 1),
+              nullptr);
+    auto connected = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE);
+    ASSERT_TRUE(connected);
+    ASSERT_EQ(connected->error, 0u);
+    HINTERNET c = reinterpret_cast<HINTERNET>(connected->result);
+    recorder.clear();
+    ASSERT_EQ(FtpOpenFileA(c, path.c_str(), GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 2), nullptr);
+    auto opened = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE);
+    ASSERT_TRUE(opened);
+    ASSERT_EQ(opened->error, 0u);
+    HINTERNET file = reinterpret_cast<HINTERNET>(opened->result);
+    std::vector<char> buffer(32 * 1024 * 1024);
+    DWORD got = 0;
+    const BOOL immediate = InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got);
+    if (!immediate) ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    ASSERT_TRUE(InternetCloseHandle(file));
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, file, std::chrono::seconds(2)));
+    auto statuses = recorder.statuses(file);
+    EXPECT_EQ(statuses.back(), static_cast<DWORD>(INTERNET_STATUS_HANDLE_CLOSING));
+    if (!immediate) {
+        // The read's completion came before HANDLE_CLOSING: cancelled, or done just in time.
+        auto read_done = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, file, std::chrono::seconds(1), 2);
+        ASSERT_TRUE(read_done);
+        EXPECT_TRUE(read_done->error == ERROR_INTERNET_OPERATION_CANCELLED || read_done->error == 0);
+    }
+    // The connection is usable after the interrupted transfer.
+    recorder.clear();
+    char dir[MAX_PATH];
+    DWORD length = sizeof dir;
+    if (!FtpGetCurrentDirectoryA(c, dir, &length)) {
+        ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+        auto pwd = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, c);
+        ASSERT_TRUE(pwd);
+        EXPECT_EQ(pwd->error, 0u);
+    }
+    EXPECT_STREQ(dir, "/");
+    ASSERT_TRUE(InternetCloseHandle(c));
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, c));
+    std::filesystem::remove(server.local_path(path));
 }
 
 }  // namespace
