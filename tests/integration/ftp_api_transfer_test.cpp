@@ -439,6 +439,95 @@ TEST(FtpApiAsync, GetWithCallbackSequence) {
 }
 
 
+TEST(FtpApiAsync, FindAndFailedOpenCloseTheirHandles) {
+    FtpServer& server = shared_ftp_server(FtpDaemon::vsftpd);
+    server.add_file("async-find/one.txt", "1");
+    Recorder recorder;
+    InetHandle session(InternetOpenA("openinet-ftp-async", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr,
+                                     INTERNET_FLAG_ASYNC));
+    InternetSetStatusCallbackA(session, Recorder::callback);
+    ASSERT_EQ(InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr, INTERNET_SERVICE_FTP, 0, 3),
+              nullptr);
+    auto connected = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE);
+    ASSERT_TRUE(connected);
+    ASSERT_EQ(connected->error, 0u);
+    HINTERNET c = reinterpret_cast<HINTERNET>(connected->result);
+
+    // FtpFindFirstFile pends; the first entry is written when REQUEST_COMPLETE says so.
+    recorder.clear();
+    WIN32_FIND_DATAA data{};
+    ASSERT_EQ(FtpFindFirstFileA(c, "/pub/async-find/*", &data, 0, 4), nullptr);
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    auto found = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE);
+    ASSERT_TRUE(found);
+    ASSERT_EQ(found->error, 0u);
+    EXPECT_EQ(found->context, 4u);
+    HINTERNET find = reinterpret_cast<HINTERNET>(found->result);
+    EXPECT_EQ(found->handle, find);
+    EXPECT_STREQ(data.cFileName, "one.txt");
+    // InternetFindNextFile never waits: the listing is whole.
+    EXPECT_FALSE(InternetFindNextFileA(find, &data));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_NO_MORE_FILES));
+    ASSERT_TRUE(InternetCloseHandle(find));
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, find));
+
+    // A refused open: REQUEST_COMPLETE {0, 12003}, then the handle the caller never got closes.
+    recorder.clear();
+    ASSERT_EQ(FtpOpenFileA(c, "/pub/no-such-file", GENERIC_READ, 0, 5), nullptr);
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    auto refused = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->result, 0u);
+    EXPECT_EQ(refused->error, static_cast<DWORD>(ERROR_INTERNET_EXTENDED_ERROR));
+    HINTERNET failed = refused->handle;
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, failed));
+    auto statuses = recorder.statuses(failed);
+    ASSERT_EQ(statuses.size(), 3u) << describe(statuses);
+    EXPECT_EQ(statuses[0], static_cast<DWORD>(INTERNET_STATUS_HANDLE_CREATED));
+    EXPECT_EQ(statuses[1], static_cast<DWORD>(INTERNET_STATUS_REQUEST_COMPLETE));
+    EXPECT_EQ(statuses[2], static_cast<DWORD>(INTERNET_STATUS_HANDLE_CLOSING));
+    // The connection is free again: a command completes.
+    recorder.clear();
+    if (!FtpSetCurrentDirectoryA(c, "/pub")) {
+        ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+        auto cwd = recorder.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, c);
+        ASSERT_TRUE(cwd);
+        EXPECT_EQ(cwd->error, 0u) << cwd->error;
+        EXPECT_EQ(cwd->result, 1u);
+    }
+    ASSERT_TRUE(InternetCloseHandle(c));
+    ASSERT_TRUE(recorder.wait_for(INTERNET_STATUS_HANDLE_CLOSING, c));
+}
+
+TEST(FtpApiRead, ReadFileExNoWaitAndWideNames) {
+    FtpServer& server = shared_ftp_server(FtpDaemon::pure_ftpd);
+    const std::string content = pattern_bytes(0, 300000);
+    server.add_file("read-ex.bin", content);
+    InetHandle session(InternetOpenA("openinet-ftp-read", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+    InetHandle c(InternetConnectW(session, L"127.0.0.1", server.port(),
+                                  std::wstring(server.login_user().begin(), server.login_user().end()).c_str(),
+                                  std::wstring(server.login_password().begin(), server.login_password().end()).c_str(),
+                                  INTERNET_SERVICE_FTP, INTERNET_FLAG_PASSIVE, 0));
+    ASSERT_TRUE(c) << GetLastError();
+    InetHandle file(FtpOpenFileW(c, L"read-ex.bin", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    std::string received;
+    std::vector<char> buffer(50000);
+    for (int guard = 0; guard < 10000; ++guard) {
+        INTERNET_BUFFERSA ex{};
+        ex.dwStructSize = sizeof ex;
+        ex.lpvBuffer = buffer.data();
+        ex.dwBufferLength = static_cast<DWORD>(buffer.size());
+        // IRF_NO_WAIT on every other call: what is there (or the next piece), never a fake end.
+        ASSERT_TRUE(InternetReadFileExA(file, &ex, guard % 2 ? IRF_NO_WAIT : 0, 0)) << GetLastError();
+        ASSERT_LE(ex.dwBufferLength, buffer.size());
+        if (ex.dwBufferLength == 0) break;
+        received.append(buffer.data(), ex.dwBufferLength);
+    }
+    EXPECT_EQ(received.size(), content.size());
+    EXPECT_FALSE(first_pattern_mismatch(0, received));
+}
+
 // ---- closing handles while work is pending ---------------------------------------------------
 
 namespace cancel {
