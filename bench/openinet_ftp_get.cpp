@@ -202,7 +202,7 @@ void fetch_sync(HINTERNET session, HINTERNET connection, std::size_t url_index, 
     return;
   }
   HINTERNET file = options.open_url
-                       ? InternetOpenUrlA(session, url.c_str(), nullptr, 0, file_flags, 0)
+                       ? InternetOpenUrlA(session, url.c_str(), nullptr, 0, file_flags | INTERNET_FLAG_PASSIVE, 0)
                        : FtpOpenFileA(connection, target.paths[url_index].c_str(), GENERIC_READ, file_flags, 0);
   if (!file) die_with_last_error(options.open_url ? "InternetOpenUrlA" : "FtpOpenFileA", url);
   int output_fd = open_output_for(url_index);
