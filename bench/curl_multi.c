@@ -9,8 +9,8 @@
  * with a status other than 200, or delivers fewer bytes than its Content-Length.
  *
  * ftp:// URLs (passive, anonymous) work the same way: the control connections are
- * reused, each file is fetched by its full path (CURLFTPMETHOD_NOCWD, see bench/README.md
- * for why); libcurl checks the 226 and the length must match what SIZE reported.
+ * reused, libcurl's default FTP method (a CWD into each directory); libcurl checks the
+ * 226 and the length must match what SIZE reported.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -119,9 +119,6 @@ int main(int argc, char **argv) {
     curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
     curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-    /* libcurl 7.88 often stalls for a second before the data connection of a reused
-       FTP control connection when it changes directories (the default method). */
-    curl_easy_setopt(t->easy, CURLOPT_FTP_FILEMETHOD, (long)CURLFTPMETHOD_NOCWD);
     if (buffer_size > 0) curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, buffer_size);
     start(multi, t, urls[next_url++]);
   }
