@@ -124,7 +124,8 @@ int run_demo(const Options& options, StopSignal& stop) {
                 : is_terminal(stdout) ? ProgressView::Mode::live
                                       : ProgressView::Mode::lines;
     ProgressView view(stdout, mode);
-    RunResult result = run_transfers(transfers, view, stop);
+    RunResult result =
+        run_transfers(transfers, view, stop, static_cast<unsigned>(transfers.size()));
 
     bool intact = result.all_succeeded();
     if (!result.stop_signal) {

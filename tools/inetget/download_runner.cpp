@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -21,6 +23,7 @@ TransferSnapshot snapshot_of(const Transfer& transfer) {
     snapshot.url = transfer.url();
     snapshot.state = transfer.state();  // acquire: error() below is complete when finished
     snapshot.bytes = transfer.bytes_received();
+    snapshot.resumed_from = transfer.resumed_from();
     snapshot.total = transfer.total_bytes();
     snapshot.elapsed = transfer.elapsed();
     if (snapshot.state == TransferState::failed || snapshot.state == TransferState::cancelled) {
@@ -51,7 +54,7 @@ bool all_finished(const std::vector<std::unique_ptr<Transfer>>& transfers) {
                  "removing their .part files and exiting\n",
                  static_cast<long long>(cancel_bound.count()));
     for (const auto& transfer : transfers) {
-        if (is_finished(transfer->state())) continue;
+        if (is_finished(transfer->state()) || transfer->keeps_partial_file()) continue;
         auto part = transfer->destination();
         part += PartFile::suffix;
         ::unlink(part.c_str());
@@ -63,14 +66,21 @@ bool all_finished(const std::vector<std::unique_ptr<Transfer>>& transfers) {
 }  // namespace
 
 RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers, ProgressView& view,
-                        StopSignal& stop) {
+                        StopSignal& stop, unsigned jobs) {
     auto started = std::chrono::steady_clock::now();
-    std::vector<std::thread> workers;
-    workers.reserve(transfers.size());
-    try {
-        for (const auto& transfer : transfers) {
-            workers.emplace_back([t = transfer.get()] { t->run(); });
+    // Each worker takes the next transfer nobody has started yet; a transfer cancelled before
+    // its turn ends at once without touching the network or the disk.
+    std::atomic<std::size_t> next{0};
+    auto work = [&transfers, &next] {
+        for (std::size_t i = next.fetch_add(1); i < transfers.size(); i = next.fetch_add(1)) {
+            transfers[i]->run();
         }
+    };
+    std::size_t worker_count = std::min<std::size_t>(std::max(jobs, 1u), transfers.size());
+    std::vector<std::thread> workers;
+    workers.reserve(worker_count);
+    try {
+        for (std::size_t i = 0; i < worker_count; ++i) workers.emplace_back(work);
     } catch (...) {
         // Out of threads: stop what runs (their workers are released by the closed handles).
         for (const auto& transfer : transfers) transfer->cancel();
@@ -118,7 +128,7 @@ void print_errors(std::FILE* err, const RunResult& result) {
 void print_summary(std::FILE* out, const RunResult& result) {
     std::uint64_t bytes = 0;
     for (const auto& t : result.transfers) {
-        if (t.state == TransferState::succeeded) bytes += t.bytes;
+        if (t.state == TransferState::succeeded) bytes += t.fetched();
     }
     double seconds = std::chrono::duration<double>(result.elapsed).count();
     std::string line = std::to_string(result.succeeded) + " of " +

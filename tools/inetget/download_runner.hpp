@@ -1,4 +1,4 @@
-// Runs a set of transfers at once: one worker thread per transfer, the progress view redrawn
+// Runs a set of transfers, `jobs` at a time (a worker thread each), the progress view redrawn
 // by the calling (main) thread about ten times a second, and SIGINT/SIGTERM turned into
 // Transfer::cancel() on every transfer.
 #pragma once
@@ -28,7 +28,7 @@ struct RunResult {
 // after being cancelled (it should take well under a second), its .part file is removed and
 // the process exits with the signal's status rather than hang.
 RunResult run_transfers(const std::vector<std::unique_ptr<Transfer>>& transfers, ProgressView& view,
-                        StopSignal& stop);
+                        StopSignal& stop, unsigned jobs);
 
 // "inetget: <name>: <message>" for every failed transfer.
 void print_errors(std::FILE* err, const RunResult& result);

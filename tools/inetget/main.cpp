@@ -35,6 +35,8 @@ int download_urls(const inetget::Options& options, inetget::StopSignal& stop) {
     TransferSettings settings;
     settings.insecure = options.insecure;
     if (options.timeout_seconds) settings.timeout_ms = *options.timeout_seconds * 1000;
+    settings.resume = options.resume;
+    settings.retries = options.retries;
 
     auto names = unique_file_names(options.urls);
     std::vector<std::unique_ptr<Transfer>> transfers;
@@ -47,7 +49,7 @@ int download_urls(const inetget::Options& options, inetget::StopSignal& stop) {
                 : is_terminal(stdout) ? ProgressView::Mode::live
                                       : ProgressView::Mode::lines;
     ProgressView view(stdout, mode);
-    RunResult result = run_transfers(transfers, view, stop);
+    RunResult result = run_transfers(transfers, view, stop, options.jobs);
 
     print_errors(stderr, result);
     if (!options.quiet) print_summary(stdout, result);

@@ -64,6 +64,9 @@ class Parser {
         if (name == "version") return no_value() && (options_.show_version = true);
         if (name == "quiet") return no_value() && (options_.quiet = true);
         if (name == "insecure") return no_value() && (options_.insecure = true);
+        if (name == "continue") return no_value() && (options_.resume = true);
+        if (name == "retries") return set_retries(value_for("--retries", inline_value));
+        if (name == "jobs") return set_jobs(value_for("--jobs", inline_value));
         if (name == "output") return set_output(value_for("--output", inline_value));
         if (name == "timeout") return set_timeout(value_for("--timeout", inline_value));
         if (name == "ca-file") return set_ca_file(value_for("--ca-file", inline_value));
@@ -84,6 +87,14 @@ class Parser {
                 case 'V':
                     options_.show_version = true;
                     break;
+                case 'c':
+                    options_.resume = true;
+                    break;
+                case 'j': {
+                    std::optional<std::string_view> attached;
+                    if (i + 1 < cluster.size()) attached = cluster.substr(i + 1);
+                    return set_jobs(value_for("-j", attached));
+                }
                 case 'o': {
                     std::optional<std::string_view> attached;
                     if (i + 1 < cluster.size()) attached = cluster.substr(i + 1);
@@ -122,6 +133,28 @@ class Parser {
                         "'");
         }
         options_.timeout_seconds = static_cast<std::uint32_t>(*seconds);
+        return true;
+    }
+
+    bool set_retries(std::optional<std::string_view> value) {
+        if (!value) return false;
+        auto count = parse_unsigned(*value);
+        if (!count || *count > max_retries) {
+            return fail("--retries needs a number from 0 to " + std::to_string(max_retries) +
+                        ", not '" + std::string(*value) + "'");
+        }
+        options_.retries = static_cast<unsigned>(*count);
+        return true;
+    }
+
+    bool set_jobs(std::optional<std::string_view> value) {
+        if (!value) return false;
+        auto count = parse_unsigned(*value);
+        if (!count || *count == 0 || *count > max_jobs) {
+            return fail("--jobs needs a number from 1 to " + std::to_string(max_jobs) +
+                        ", not '" + std::string(*value) + "'");
+        }
+        options_.jobs = static_cast<unsigned>(*count);
         return true;
     }
 
@@ -184,14 +217,15 @@ std::string usage_text() {
     return R"(Usage: inetget [options] URL...
        inetget --demo [N] [-o DIR]
 
-Downloads each URL into a file of its own, all at once (one worker per URL), through the
-OpenInet WinInet API, with a live progress view when standard output is a terminal.
+Downloads each URL (http://, https:// or ftp://) into a file of its own, several at once,
+through the OpenInet WinInet API, with a live progress view when standard output is a
+terminal.
 
 Each download is written to DIR/<name>.part and renamed to DIR/<name> only when it completed
 successfully. <name> is the last segment of the URL path ("index.html" when the path ends
 in '/'); an existing file of that name is replaced. If a download fails or is cancelled,
-its .part file is removed and the error is reported with its WinInet error number and name.
-A response with a status other than 2xx is an error.
+its .part file is removed (kept, with --continue) and the error is reported with its WinInet
+error number and name. A response with a status other than 2xx is an error.
 
 Options:
   -o, --output DIR     write the files into DIR (default: the current directory)
@@ -201,6 +235,13 @@ Options:
                        SECURITY_FLAG_IGNORE_CERT_DATE_INVALID); verified otherwise
       --ca-file FILE   also trust the CA certificates in FILE (PEM)
       --timeout SECS   connect, send and receive timeout in seconds (default: WinInet's)
+  -c, --continue       resume from DIR/<name>.part when an earlier run left one (HTTP Range,
+                       FTP REST), and keep the .part file when a download stops unfinished
+      --retries N      after a network failure (lost connection, timeout, refused
+                       connection, HTTP 408/429/5xx) try again up to N times, continuing
+                       from the bytes already received; waits 1, 2, 4... up to 8 s between
+                       tries (default 0)
+  -j, --jobs N         download at most N URLs at once (default 8, at most 256)
       --demo [N]       start a built-in HTTP server on 127.0.0.1 and download N (default 8,
                        1 MiB to 256 MiB) generated files from it, then check their sizes
                        and SHA-256 digests against what the server sent; without -o the

@@ -9,6 +9,8 @@
 
 namespace inetget {
 
+inline constexpr unsigned default_jobs = 8;
+
 struct Options {
     std::vector<std::string> urls;
     std::string output_dir = ".";  // -o DIR
@@ -17,6 +19,9 @@ struct Options {
     bool insecure = false;                         // --insecure: waive CA, name and date checks
     std::string ca_file;                           // --ca-file: extra trusted CA certificates (PEM)
     std::optional<std::uint32_t> timeout_seconds;  // --timeout
+    bool resume = false;                           // -c, --continue: resume from .part files
+    unsigned retries = 0;                          // --retries N
+    unsigned jobs = default_jobs;                  // -j, --jobs N: transfers at once
     bool demo = false;                             // --demo [N]
     unsigned demo_files = 8;
     bool show_help = false;
@@ -26,6 +31,8 @@ struct Options {
 // Bounds checked by the parser (kept here so the help text and the tests agree with it).
 inline constexpr std::uint32_t max_timeout_seconds = 4'294'967;  // DWORD milliseconds
 inline constexpr unsigned max_demo_files = 64;
+inline constexpr unsigned max_retries = 100;
+inline constexpr unsigned max_jobs = 256;
 
 struct ParseResult {
     std::optional<Options> options;  // empty when the command line is wrong

@@ -1,6 +1,7 @@
 #include "output_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -97,6 +98,27 @@ std::error_code PartFile::open() {
     fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return last_system_error();
     created_ = true;
+    size_ = 0;
+    return {};
+}
+
+std::error_code PartFile::open_for_resume() {
+    if (fd_ >= 0) return std::make_error_code(std::errc::device_or_resource_busy);
+    fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) return last_system_error();
+    created_ = true;
+    struct stat status {};
+    if (::fstat(fd_, &status) != 0) return last_system_error();
+    size_ = static_cast<std::uint64_t>(status.st_size);
+    return {};
+}
+
+std::error_code PartFile::truncate() {
+    if (fd_ < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+    if (::ftruncate(fd_, 0) != 0) return last_system_error();
+    // A file from open() has no O_APPEND: its offset must go back to the start as well.
+    if (::lseek(fd_, 0, SEEK_SET) < 0) return last_system_error();
+    size_ = 0;
     return {};
 }
 
@@ -110,6 +132,7 @@ std::error_code PartFile::write(const char* data, std::size_t size) {
         }
         data += written;
         size -= static_cast<std::size_t>(written);
+        size_ += static_cast<std::uint64_t>(written);
     }
     return {};
 }
@@ -131,7 +154,7 @@ void PartFile::discard() noexcept {
         ::close(fd_);
         fd_ = -1;
     }
-    if (created_ && !committed_) {
+    if (created_ && !committed_ && !keep_when_incomplete_) {
         ::unlink(part_path_.c_str());
         created_ = false;
     }

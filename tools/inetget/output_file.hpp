@@ -1,9 +1,10 @@
 // Where a download lands: the file name taken from its URL, and the "<name>.part" file that
 // becomes "<name>" only when the download completed (so a file of the final name is never a
-// partial download).
+// partial download). An incomplete .part file is removed, or kept for a later resume.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -31,11 +32,22 @@ class PartFile {
 
     // Creates (or truncates) "<final>.part".
     std::error_code open();
+    // Opens "<final>.part" for appending, creating it when missing; size() tells how much of
+    // the download an earlier run left there.
+    std::error_code open_for_resume();
+    // Empties the open file: the server could not continue where it ended.
+    std::error_code truncate();
+    // Bytes in the file so far.
+    std::uint64_t size() const noexcept { return size_; }
+    // Keep the .part file, instead of removing it, when the download does not complete
+    // (`inetget --continue` picks it up later).
+    void keep_when_incomplete(bool keep) noexcept { keep_when_incomplete_ = keep; }
     // Writes everything (retrying short writes and EINTR).
     std::error_code write(const char* data, std::size_t size);
     // Closes and renames "<final>.part" to "<final>", replacing an existing file.
     std::error_code commit();
-    // Closes and removes "<final>.part"; safe to call at any time, any number of times.
+    // Closes and removes "<final>.part" (closes only, when kept for resuming); safe to call
+    // at any time, any number of times.
     void discard() noexcept;
 
     const std::filesystem::path& final_path() const noexcept { return final_path_; }
@@ -45,6 +57,8 @@ class PartFile {
     std::filesystem::path final_path_;
     std::filesystem::path part_path_;
     int fd_ = -1;
+    std::uint64_t size_ = 0;
+    bool keep_when_incomplete_ = false;
     bool created_ = false;
     bool committed_ = false;
 };

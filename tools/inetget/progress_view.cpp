@@ -48,7 +48,8 @@ std::string describe_finish(const TransferSnapshot& t) {
             std::snprintf(buffer, sizeof buffer, "%.2f s", seconds);
             line += buffer;
             if (seconds > 0)
-                line += " (" + format_rate(static_cast<double>(t.bytes) / seconds) + ")";
+                line += " (" + format_rate(static_cast<double>(t.fetched()) / seconds) + ")";
+            if (t.resumed_from > 0) line += ", continued after " + format_bytes(t.resumed_from);
             return line;
         }
         case TransferState::failed:
@@ -135,7 +136,7 @@ std::string format_live_line(const TransferSnapshot& t, double rate, std::size_t
         line += "  ETA " + pad_left(format_eta(eta), 7);
     } else if (t.state == TransferState::succeeded) {
         double seconds = seconds_of(t.elapsed);
-        line += "  " + pad_left(seconds > 0 ? format_rate(static_cast<double>(t.bytes) / seconds)
+        line += "  " + pad_left(seconds > 0 ? format_rate(static_cast<double>(t.fetched()) / seconds)
                                             : std::string("-"),
                                 12);
         line += std::string(12, ' ');

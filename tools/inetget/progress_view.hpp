@@ -21,10 +21,14 @@
 namespace inetget {
 
 struct TransferSnapshot {
+    // Bytes this run received itself (rates count these only).
+    std::uint64_t fetched() const noexcept { return bytes >= resumed_from ? bytes - resumed_from : 0; }
+
     std::string name;
     std::string url;
     TransferState state = TransferState::waiting;
-    std::uint64_t bytes = 0;
+    std::uint64_t bytes = 0;         // of the whole file, including resumed_from
+    std::uint64_t resumed_from = 0;  // already in the .part file when this run started
     std::optional<std::uint64_t> total;
     std::chrono::steady_clock::duration elapsed{};
     std::string error_message;  // failed / cancelled only

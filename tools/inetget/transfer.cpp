@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "output_file.hpp"
+#include "url_parts.hpp"
 #include "wininet_errors.hpp"
 
 namespace inetget {
@@ -50,6 +51,39 @@ std::optional<std::uint64_t> parse_content_length(std::string_view text) {
     return value;
 }
 
+// FtpGetFileSize's failure value (INVALID_FILE_SIZE of the Windows headers); a size whose low
+// part is this value is told apart by GetLastError() staying ERROR_SUCCESS.
+constexpr DWORD invalid_file_size = 0xFFFFFFFF;
+
+// Failures another attempt may get past: the network, not the request, was at fault.
+bool is_transient(DWORD code) {
+    switch (code) {
+        case ERROR_INTERNET_TIMEOUT:
+        case ERROR_INTERNET_CANNOT_CONNECT:
+        case ERROR_INTERNET_CONNECTION_ABORTED:
+        case ERROR_INTERNET_CONNECTION_RESET:
+        case ERROR_HTTP_INVALID_SERVER_RESPONSE:
+        case ERROR_FTP_DROPPED:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::optional<std::uint64_t> query_number(HINTERNET request, DWORD query) {
+    char text[32] = {};
+    DWORD length = sizeof text;
+    if (!HttpQueryInfoA(request, query, text, &length, nullptr)) return std::nullopt;
+    return parse_content_length(std::string_view(text, std::min<std::size_t>(length, sizeof text - 1)));
+}
+
+std::string query_text(HINTERNET request, DWORD query) {
+    char text[256] = {};
+    DWORD length = sizeof text;
+    if (!HttpQueryInfoA(request, query, text, &length, nullptr)) return {};
+    return std::string(text, std::min<std::size_t>(length, sizeof text - 1));
+}
+
 bool set_dword_option(HINTERNET handle, DWORD option, DWORD value) {
     return InternetSetOptionA(handle, option, &value, sizeof value) != FALSE;
 }
@@ -71,6 +105,10 @@ std::string describe_status(HINTERNET request, DWORD status) {
 Transfer::Transfer(std::string url, std::filesystem::path destination, TransferSettings settings)
     : url_(std::move(url)), destination_(std::move(destination)), settings_(settings) {}
 
+void Transfer::set_total(std::uint64_t total) noexcept {
+    total_bytes_.store(static_cast<std::int64_t>(total), std::memory_order_relaxed);
+}
+
 std::optional<std::uint64_t> Transfer::total_bytes() const noexcept {
     auto total = total_bytes_.load(std::memory_order_relaxed);
     if (total < 0) return std::nullopt;
@@ -87,13 +125,17 @@ Transfer::Clock::duration Transfer::elapsed() const noexcept {
 
 void Transfer::run() noexcept {
     started_at_.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
-    state_.store(TransferState::connecting, std::memory_order_release);
-    TransferState outcome = TransferState::failed;
-    try {
-        outcome = download();
-    } catch (const std::exception& e) {
-        // Only allocation can throw in download(); report it rather than lose the transfer.
-        outcome = fail(0, std::string("internal error: ") + e.what());
+    TransferState outcome = TransferState::cancelled;
+    if (cancel_requested()) {
+        error_.message = "cancelled before it started";
+    } else {
+        state_.store(TransferState::connecting, std::memory_order_release);
+        try {
+            outcome = download();
+        } catch (const std::exception& e) {
+            // Only allocation can throw in download(); report it rather than lose the transfer.
+            outcome = fail(0, std::string("internal error: ") + e.what());
+        }
     }
     close_own_handles();
     // Published last: a finished state means the handles are closed and the .part file is
@@ -104,10 +146,35 @@ void Transfer::run() noexcept {
 
 TransferState Transfer::download() {
     PartFile output(destination_);
-    if (auto ec = output.open()) {
-        return fail(0, "cannot create " + output.part_path().string() + ": " + ec.message());
+    output.keep_when_incomplete(settings_.resume);
+    if (auto ec = settings_.resume ? output.open_for_resume() : output.open()) {
+        return fail(0, "cannot open " + output.part_path().string() + ": " + ec.message());
     }
+    resumed_from_.store(output.size(), std::memory_order_relaxed);
+    bytes_received_.store(output.size(), std::memory_order_relaxed);
 
+    for (unsigned retry = 0;; ++retry) {
+        TransferState outcome = attempt(output);
+        if (outcome == TransferState::succeeded) {
+            if (cancel_requested()) return TransferState::cancelled;
+            if (auto ec = output.commit()) {
+                return fail(0, "cannot rename " + output.part_path().string() + " to " +
+                                   destination_.string() + ": " + ec.message());
+            }
+            return TransferState::succeeded;
+        }
+        if (outcome != TransferState::failed || !transient_failure_ ||
+            retry >= settings_.retries) {
+            return outcome;
+        }
+        close_own_handles();
+        if (!wait_before_retry(retry)) return TransferState::cancelled;
+        state_.store(TransferState::connecting, std::memory_order_release);
+    }
+}
+
+TransferState Transfer::attempt(PartFile& output) {
+    transient_failure_ = false;
     HINTERNET session = InternetOpenA(user_agent, INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0);
     if (!session) return fail_with_last_error("cannot open a WinInet session");
     if (!publish_handle(Slot::session, session)) {
@@ -116,8 +183,8 @@ TransferState Transfer::download() {
     }
 
     if (settings_.insecure) {
-        // Set on the session so that the request InternetOpenUrl creates inherits it: the
-        // request is sent inside InternetOpenUrl, too early to set it on the request handle.
+        // Set on the session so that the handles made from it inherit it: InternetOpenUrl
+        // sends the request before the caller could set anything on the request handle.
         DWORD waived = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID |
                        SECURITY_FLAG_IGNORE_CERT_DATE_INVALID;
         if (!set_dword_option(session, INTERNET_OPTION_SECURITY_FLAGS, waived)) {
@@ -127,85 +194,189 @@ TransferState Transfer::download() {
     if (settings_.timeout_ms) {
         for (DWORD option :
              {DWORD{INTERNET_OPTION_CONNECT_TIMEOUT}, DWORD{INTERNET_OPTION_SEND_TIMEOUT},
-              DWORD{INTERNET_OPTION_RECEIVE_TIMEOUT}}) {
+              DWORD{INTERNET_OPTION_RECEIVE_TIMEOUT}, DWORD{INTERNET_OPTION_DATA_SEND_TIMEOUT},
+              DWORD{INTERNET_OPTION_DATA_RECEIVE_TIMEOUT}}) {
             if (!set_dword_option(session, option, *settings_.timeout_ms)) {
                 return fail_with_last_error("cannot set the --timeout options");
             }
         }
     }
+    return is_ftp_url(url_) ? receive_ftp(session, output) : receive_http(session, output);
+}
 
+TransferState Transfer::receive_http(HINTERNET session, PartFile& output) {
     const DWORD open_flags =
         INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE | INTERNET_FLAG_NO_UI;
-    HINTERNET request = InternetOpenUrlA(session, url_.c_str(), nullptr, 0, open_flags, 0);
-    if (!request) return fail_with_last_error("cannot open the URL");
-    if (!publish_handle(Slot::request, request)) return TransferState::cancelled;
+    // A server that cannot satisfy the range at all (416) gets one more request for the whole
+    // file; that is a restart, not a retry after a failure.
+    for (int restarts = 0;; ++restarts) {
+        const std::uint64_t offset = output.size();
+        std::string headers;
+        if (offset > 0) headers = "Range: bytes=" + std::to_string(offset) + "-\r\n";
+        HINTERNET request =
+            InternetOpenUrlA(session, url_.c_str(), headers.empty() ? nullptr : headers.c_str(),
+                             static_cast<DWORD>(headers.size()), open_flags, 0);
+        if (!request) return fail_with_last_error("cannot open the URL");
+        if (!publish_handle(Slot::request, request)) return TransferState::cancelled;
 
-    DWORD handle_type = 0;
-    DWORD length = sizeof handle_type;
-    if (!InternetQueryOptionA(request, INTERNET_OPTION_HANDLE_TYPE, &handle_type, &length)) {
-        return fail_with_last_error("cannot query the handle type");
-    }
-    if (handle_type == INTERNET_HANDLE_TYPE_HTTP_REQUEST) {
         DWORD status = 0;
-        length = sizeof status;
+        DWORD length = sizeof status;
         if (!HttpQueryInfoA(request, HTTP_QUERY_STATUS_CODE | HTTP_QUERY_FLAG_NUMBER, &status,
                             &length, nullptr)) {
             return fail_with_last_error("cannot read the HTTP status");
         }
-        if (status < 200 || status > 299) return fail(0, describe_status(request, status));
+        auto content_length = query_number(request, HTTP_QUERY_CONTENT_LENGTH);
 
-        char text[32] = {};
-        length = sizeof text;
-        if (HttpQueryInfoA(request, HTTP_QUERY_CONTENT_LENGTH, text, &length, nullptr)) {
-            if (auto total = parse_content_length(
-                    std::string_view(text, std::min<std::size_t>(length, sizeof text - 1)))) {
-                total_bytes_.store(static_cast<std::int64_t>(*total), std::memory_order_relaxed);
+        if (offset > 0 && status == 206) {
+            auto range = parse_content_range(query_text(request, HTTP_QUERY_CONTENT_RANGE));
+            if (!range || range->first != offset) {
+                return fail(0, "the server did not continue at byte " + std::to_string(offset) +
+                                   " (Content-Range: " +
+                                   query_text(request, HTTP_QUERY_CONTENT_RANGE) + ")");
             }
+            if (range->complete_length) {
+                set_total(*range->complete_length);
+            } else if (content_length) {
+                set_total(offset + *content_length);
+            }
+        } else if (offset > 0 && status == 416) {
+            auto range = parse_content_range(query_text(request, HTTP_QUERY_CONTENT_RANGE));
+            if (range && range->complete_length == offset) {
+                set_total(offset);  // the .part file already holds the whole file
+                return TransferState::succeeded;
+            }
+            if (restarts > 0) return fail(0, describe_status(request, status));
+            if (auto ec = output.truncate()) {
+                return fail(0, "cannot truncate " + output.part_path().string() + ": " +
+                                   ec.message());
+            }
+            bytes_received_.store(0, std::memory_order_relaxed);
+            close_handle(Slot::request);
+            continue;
+        } else if (status >= 200 && status <= 299) {
+            if (offset > 0) {
+                // The server sent the whole file instead of the rest: start over.
+                if (auto ec = output.truncate()) {
+                    return fail(0, "cannot truncate " + output.part_path().string() + ": " +
+                                       ec.message());
+                }
+                bytes_received_.store(0, std::memory_order_relaxed);
+            }
+            if (content_length) set_total(*content_length);
+        } else {
+            transient_failure_ = status == 408 || status == 429 || (status >= 500 && status <= 599);
+            return fail(0, describe_status(request, status));
+        }
+        return receive_body(request, output);
+    }
+}
+
+TransferState Transfer::receive_ftp(HINTERNET session, PartFile& output) {
+    FtpLocation where;
+    if (!crack_ftp_url(url_, where)) return fail_with_last_error("cannot read the FTP URL");
+
+    HINTERNET connection = InternetConnectA(
+        session, where.host.c_str(), where.port, where.user.empty() ? nullptr : where.user.c_str(),
+        where.user.empty() ? nullptr : where.password.c_str(), INTERNET_SERVICE_FTP,
+        INTERNET_FLAG_PASSIVE, 0);
+    if (!connection) return fail_with_last_error("cannot log in to the FTP server");
+    if (!publish_handle(Slot::connection, connection)) return TransferState::cancelled;
+
+    if (output.size() > 0) {
+        // WinInet's way to resume: the REST command, then the transfer it applies to.
+        std::string rest = "REST " + std::to_string(output.size());
+        if (!FtpCommandA(connection, FALSE, FTP_TRANSFER_TYPE_BINARY, rest.c_str(), 0, nullptr)) {
+            DWORD code = GetLastError();
+            if (code != ERROR_INTERNET_EXTENDED_ERROR || cancel_requested()) {
+                return fail_with_last_error("cannot continue the FTP download");
+            }
+            // The server refused REST: all it can do is send the whole file.
+            if (auto ec = output.truncate()) {
+                return fail(0, "cannot truncate " + output.part_path().string() + ": " +
+                                   ec.message());
+            }
+            bytes_received_.store(0, std::memory_order_relaxed);
         }
     }
 
+    HINTERNET file = FtpOpenFileA(connection, where.path.c_str(), GENERIC_READ,
+                                  FTP_TRANSFER_TYPE_BINARY | INTERNET_FLAG_RELOAD, 0);
+    if (!file) return fail_with_last_error("cannot open the FTP file");
+    if (!publish_handle(Slot::request, file)) return TransferState::cancelled;
+
+    DWORD high = 0;
+    SetLastError(ERROR_SUCCESS);
+    DWORD low = FtpGetFileSize(file, &high);
+    if (low != invalid_file_size || GetLastError() == ERROR_SUCCESS) {
+        set_total((static_cast<std::uint64_t>(high) << 32) | low);
+    }
+    return receive_body(file, output);
+}
+
+TransferState Transfer::receive_body(HINTERNET file, PartFile& output) {
     state_.store(TransferState::receiving, std::memory_order_release);
     std::vector<char> buffer(settings_.buffer_size);
     ReadSizer sizer(buffer.size());
-    std::uint64_t received = 0;
     for (;;) {
         std::size_t wanted = sizer.next();
         DWORD got = 0;
         auto before = Clock::now();
-        if (!InternetReadFile(request, buffer.data(), static_cast<DWORD>(wanted), &got)) {
-            return fail_with_last_error("download interrupted after " + std::to_string(received) +
-                                        " bytes");
+        if (!InternetReadFile(file, buffer.data(), static_cast<DWORD>(wanted), &got)) {
+            return fail_with_last_error("download interrupted after " +
+                                        std::to_string(output.size()) + " bytes");
         }
         sizer.completed(wanted, got, Clock::now() - before);
         if (got == 0) break;
         if (auto ec = output.write(buffer.data(), got)) {
             return fail(0, "cannot write " + output.part_path().string() + ": " + ec.message());
         }
-        received += got;
-        bytes_received_.store(received, std::memory_order_relaxed);
+        bytes_received_.store(output.size(), std::memory_order_relaxed);
     }
 
     // A body cut short can look like a clean end of data to a reader (see the WinInet notes
     // on InternetReadFile); the length the server announced settles it.
-    if (auto total = total_bytes(); total && *total != received) {
-        return fail(ERROR_INTERNET_CONNECTION_ABORTED,
-                    "the body ended after " + std::to_string(received) + " of " +
-                        std::to_string(*total) + " bytes (" +
-                        format_wininet_error(ERROR_INTERNET_CONNECTION_ABORTED) + ")");
-    }
-    if (cancel_requested()) return TransferState::cancelled;
-    if (auto ec = output.commit()) {
-        return fail(0, "cannot rename " + output.part_path().string() + " to " +
-                           destination_.string() + ": " + ec.message());
+    if (auto total = total_bytes(); total && *total != output.size()) {
+        return fail_transient(ERROR_INTERNET_CONNECTION_ABORTED,
+                              "the data ended after " + std::to_string(output.size()) + " of " +
+                                  std::to_string(*total) + " bytes (" +
+                                  format_wininet_error(ERROR_INTERNET_CONNECTION_ABORTED) + ")");
     }
     return TransferState::succeeded;
+}
+
+bool Transfer::wait_before_retry(unsigned retry_number) {
+    auto delay = settings_.first_retry_delay * (1u << std::min(retry_number, 3u));
+    std::unique_lock lock(handles_mutex_);
+    return !cancelled_.wait_for(lock, delay, [this] { return cancel_requested_; });
 }
 
 bool Transfer::publish_handle(Slot slot, void* handle) {
     std::lock_guard lock(handles_mutex_);
     if (cancel_requested_) return false;
-    (slot == Slot::session ? session_handle_ : request_handle_) = handle;
+    switch (slot) {
+        case Slot::session:
+            session_handle_ = handle;
+            break;
+        case Slot::connection:
+            connection_handle_ = handle;
+            break;
+        case Slot::request:
+            request_handle_ = handle;
+            break;
+    }
     return true;
+}
+
+void Transfer::close_handle(Slot slot) noexcept {
+    void* handle = nullptr;
+    {
+        std::lock_guard lock(handles_mutex_);
+        void*& held = slot == Slot::session      ? session_handle_
+                      : slot == Slot::connection ? connection_handle_
+                                                 : request_handle_;
+        std::swap(handle, held);
+    }
+    if (handle) InternetCloseHandle(handle);
 }
 
 bool Transfer::cancel_requested() const noexcept {
@@ -214,32 +385,22 @@ bool Transfer::cancel_requested() const noexcept {
 }
 
 void Transfer::cancel() noexcept {
-    void* request = nullptr;
-    void* session = nullptr;
     {
         std::lock_guard lock(handles_mutex_);
         cancel_requested_ = true;
-        std::swap(request, request_handle_);
-        std::swap(session, session_handle_);
     }
+    cancelled_.notify_all();
     // Closed outside the lock: closing must never wait for the worker, and the worker takes
-    // the lock only between WinInet calls. Closing the session alone would close the request
-    // too (children close with their parent); the request goes first so that a worker
+    // the lock only between WinInet calls. Closing the session alone would close the others
+    // too (children close with their parent); the innermost goes first so that a worker
     // blocked in InternetReadFile is released by the handle it is actually using.
-    if (request) InternetCloseHandle(request);
-    if (session) InternetCloseHandle(session);
+    close_own_handles();
 }
 
 void Transfer::close_own_handles() noexcept {
-    void* request = nullptr;
-    void* session = nullptr;
-    {
-        std::lock_guard lock(handles_mutex_);
-        std::swap(request, request_handle_);
-        std::swap(session, session_handle_);
-    }
-    if (request) InternetCloseHandle(request);
-    if (session) InternetCloseHandle(session);
+    close_handle(Slot::request);
+    close_handle(Slot::connection);
+    close_handle(Slot::session);
 }
 
 TransferState Transfer::fail(std::uint32_t wininet_code, std::string message) {
@@ -248,8 +409,14 @@ TransferState Transfer::fail(std::uint32_t wininet_code, std::string message) {
     return TransferState::failed;
 }
 
+TransferState Transfer::fail_transient(std::uint32_t wininet_code, std::string message) {
+    transient_failure_ = true;
+    return fail(wininet_code, std::move(message));
+}
+
 TransferState Transfer::fail_with_last_error(const std::string& what) {
     DWORD code = GetLastError();
+    transient_failure_ = is_transient(code);
     if (cancel_requested()) {
         error_.wininet_code = code;
         error_.message = "cancelled (" + format_wininet_error(code) + ")";

@@ -1,6 +1,11 @@
 // One download on the public WinInet C API, in a synchronous session of its own:
-//   InternetOpen (no INTERNET_FLAG_ASYNC) → InternetOpenUrl → HttpQueryInfo (status,
-//   Content-Length) → InternetReadFile loop → "<name>.part" → rename to "<name>".
+//   HTTP(S): InternetOpen (no INTERNET_FLAG_ASYNC) → InternetOpenUrl (with a Range header when
+//            continuing) → HttpQueryInfo (status, Content-Length, Content-Range);
+//   FTP:     InternetOpen → InternetConnect (INTERNET_SERVICE_FTP, passive) → FtpCommand
+//            "REST n" when continuing → FtpOpenFile → FtpGetFileSize;
+//   then an InternetReadFile loop → "<name>.part" → rename to "<name>".
+// A failed attempt is retried (settings.retries) after a network failure, continuing from the
+// bytes already in the .part file.
 //
 // run() executes on the transfer's worker thread and blocks in WinInet calls. cancel() may be
 // called from any other thread: it closes the transfer's handles with InternetCloseHandle,
@@ -11,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -21,10 +27,15 @@
 
 namespace inetget {
 
+class PartFile;
+
 struct TransferSettings {
     bool insecure = false;                    // SECURITY_FLAG_IGNORE_UNKNOWN_CA|CN|DATE
     std::optional<std::uint32_t> timeout_ms;  // connect/send/receive timeouts
     std::size_t buffer_size = 1 << 20;        // largest InternetReadFile request
+    bool resume = false;       // continue an existing .part file; keep it when unfinished
+    unsigned retries = 0;      // further attempts after a network failure
+    std::chrono::milliseconds first_retry_delay{1000};  // doubles per retry, up to 8x
 };
 
 struct TransferError {
@@ -54,8 +65,13 @@ class Transfer {
     std::uint64_t bytes_received() const noexcept {
         return bytes_received_.load(std::memory_order_relaxed);
     }
-    // Content-Length, when the server sent one.
+    // Bytes that were already in the .part file when this run started (--continue).
+    std::uint64_t resumed_from() const noexcept {
+        return resumed_from_.load(std::memory_order_relaxed);
+    }
+    // The size of the whole file, when the server told it.
     std::optional<std::uint64_t> total_bytes() const noexcept;
+    bool keeps_partial_file() const noexcept { return settings_.resume; }
     // Time from the start of run() to now, or to the end once finished.
     Clock::duration elapsed() const noexcept;
 
@@ -63,17 +79,29 @@ class Transfer {
     const TransferError& error() const noexcept { return error_; }
 
   private:
-    enum class Slot { session, request };
+    enum class Slot { session, connection, request };
 
     TransferState download();  // the outcome; error_ is set when it is failed
+    // One try: opens a session and receives what is missing into `output`.
+    TransferState attempt(PartFile& output);
+    TransferState receive_http(void* session, PartFile& output);
+    TransferState receive_ftp(void* session, PartFile& output);
+    // The InternetReadFile loop, then the length check.
+    TransferState receive_body(void* file, PartFile& output);
+    // Waits before the next attempt; false when cancelled meanwhile.
+    bool wait_before_retry(unsigned retry_number);
     // Stores a handle the worker just obtained so that cancel() can close it. Returns false
     // (and does not keep it) when cancel() already ran; the handle is then dead or closed.
     bool publish_handle(Slot slot, void* handle);
     // Takes back and closes the worker's handles at the end of run(), unless cancel() did.
     void close_own_handles() noexcept;
+    void close_handle(Slot slot) noexcept;
+    void set_total(std::uint64_t total) noexcept;
     bool cancel_requested() const noexcept;
 
     TransferState fail(std::uint32_t wininet_code, std::string message);
+    // fail(), for a failure another attempt may get past.
+    TransferState fail_transient(std::uint32_t wininet_code, std::string message);
     // GetLastError() after a failed call; the cancelled state when cancel() caused it.
     TransferState fail_with_last_error(const std::string& what);
 
@@ -83,13 +111,17 @@ class Transfer {
 
     std::atomic<TransferState> state_{TransferState::waiting};
     std::atomic<std::uint64_t> bytes_received_{0};
+    std::atomic<std::uint64_t> resumed_from_{0};
     std::atomic<std::int64_t> total_bytes_{-1};
+    bool transient_failure_ = false;  // worker only: the last failure may pass on a retry
     std::atomic<Clock::rep> started_at_{0};
     std::atomic<Clock::rep> finished_at_{0};
     TransferError error_;
 
-    mutable std::mutex handles_mutex_;  // guards the three fields below, never held in a call
+    mutable std::mutex handles_mutex_;  // guards the fields below, never held in a call
+    std::condition_variable cancelled_;  // wakes a worker waiting between attempts
     void* session_handle_ = nullptr;
+    void* connection_handle_ = nullptr;
     void* request_handle_ = nullptr;
     bool cancel_requested_ = false;
 };

@@ -117,5 +117,36 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCommandLine{{"--quiet=yes", "u"}, "takes no value"},
                       BadCommandLine{{"-"}, "not a URL"}, BadCommandLine{{""}, "empty URL"}));
 
+TEST(InetgetOptions, ResumeRetriesAndJobs) {
+    auto defaults = parse({"u"});
+    ASSERT_TRUE(defaults.options) << defaults.error;
+    EXPECT_FALSE(defaults.options->resume);
+    EXPECT_EQ(defaults.options->retries, 0u);
+    EXPECT_EQ(defaults.options->jobs, default_jobs);
+
+    for (auto args : {std::vector<const char*>{"-c", "--retries", "3", "-j", "4", "u"},
+                      {"--continue", "--retries=3", "--jobs=4", "u"},
+                      {"-cj4", "--retries", "3", "u"},
+                      {"-qcj", "4", "--retries", "3", "u"}}) {
+        auto result = parse_options(std::span<const char* const>(args.data(), args.size()));
+        ASSERT_TRUE(result.options) << result.error;
+        EXPECT_TRUE(result.options->resume);
+        EXPECT_EQ(result.options->retries, 3u);
+        EXPECT_EQ(result.options->jobs, 4u);
+        EXPECT_EQ(result.options->urls, std::vector<std::string>{"u"});
+    }
+}
+
+TEST(InetgetOptions, ResumeRetriesAndJobsAreChecked) {
+    EXPECT_NE(parse({"--retries", "x", "u"}).error.find("--retries needs a number from 0 to 100"),
+              std::string::npos);
+    EXPECT_NE(parse({"--retries", "101", "u"}).error.find("not '101'"), std::string::npos);
+    EXPECT_NE(parse({"-j", "0", "u"}).error.find("--jobs needs a number from 1 to 256"),
+              std::string::npos);
+    EXPECT_NE(parse({"--jobs=257", "u"}).error.find("not '257'"), std::string::npos);
+    EXPECT_NE(parse({"--continue=yes", "u"}).error.find("takes no value"), std::string::npos);
+    EXPECT_NE(parse({"u", "-j"}).error.find("needs a value"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace inetget

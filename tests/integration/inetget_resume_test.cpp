@@ -1,0 +1,205 @@
+// inetget's --continue, --retries and --jobs against nginx (which honours Range) and the
+// scripted server (which breaks off, ignores Range or answers exactly one range on purpose).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include "content.hpp"
+#include "inetget_harness.hpp"
+#include "nginx_server.hpp"
+#include "scripted_server.hpp"
+
+namespace openinet::test::inetget {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string range_header_of(const std::string& request) {
+    auto at = request.find("Range: ");
+    if (at == std::string::npos) return {};
+    return request.substr(at, request.find("\r\n", at) - at);
+}
+
+// The bytes of http_response(200, body) before the body.
+std::size_t head_size_of_200(const std::string& body) {
+    return http_response(200, body).size() - body.size();
+}
+
+std::string partial_response(const std::string& body, std::size_t from) {
+    return "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + std::to_string(from) + "-" +
+           std::to_string(body.size() - 1) + "/" + std::to_string(body.size()) +
+           "\r\nContent-Length: " + std::to_string(body.size() - from) + "\r\n\r\n" +
+           body.substr(from);
+}
+
+TEST(InetgetResume, ContinueAppendsTheRestFromNginx) {
+    REQUIRE_INETGET();
+    auto& nginx = shared_nginx();
+    const std::string path = "/inetget/resume-" + unique_suffix() + ".bin";
+    nginx.add_pattern_file(path, 2 * 1024 * 1024 + 5);
+    std::string original = read_file(nginx.docroot_path(path));
+    std::string name = fs::path(path).filename().string();
+    TempDir dir("inetget-continue");
+    write_file(dir / (name + ".part"), std::string_view(original).substr(0, 700'001));
+
+    auto result = run_inetget({"-c", "-o", dir.path().string(), nginx.http_url(path)});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{name});
+    EXPECT_TRUE(read_file(dir / name) == original);
+    EXPECT_NE(result.output.find("continued after 683 KiB"), std::string::npos) << result.output;
+}
+
+TEST(InetgetResume, ContinueOnACompletePartFileFinishesWithoutData) {
+    REQUIRE_INETGET();
+    auto& nginx = shared_nginx();
+    const std::string path = "/inetget/whole-" + unique_suffix() + ".bin";
+    nginx.add_pattern_file(path, 100'000);
+    std::string original = read_file(nginx.docroot_path(path));
+    std::string name = fs::path(path).filename().string();
+    TempDir dir("inetget-complete");
+    write_file(dir / (name + ".part"), original);
+
+    // nginx answers the range "bytes=100000-" with 416 and "Content-Range: bytes */100000".
+    auto result = run_inetget({"-c", "-o", dir.path().string(), nginx.http_url(path)});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{name});
+    EXPECT_TRUE(read_file(dir / name) == original);
+}
+
+TEST(InetgetResume, ServerIgnoringRangeRestartsFromZero) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = pattern_bytes(0, 50'000);
+    server.add_script({step::ReadRequest{}, step::Send{http_response(200, body)}, step::Close{}});
+    TempDir dir("inetget-norange");
+    write_file(dir / "data.bin.part", std::string(20'000, '?'));
+
+    auto result = run_inetget({"-c", "-o", dir.path().string(), server.url("/data.bin")});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(read_file(dir / "data.bin") == body);
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(range_header_of(requests[0]), "Range: bytes=20000-");
+}
+
+TEST(InetgetResume, WrongRangeFromTheServerIsAnErrorAndKeepsThePart) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = pattern_bytes(0, 50'000);
+    server.add_script({step::ReadRequest{}, step::Send{partial_response(body, 10'000)},
+                       step::Close{}});
+    TempDir dir("inetget-wrongrange");
+    std::string kept(20'000, '?');
+    write_file(dir / "data.bin.part", kept);
+
+    auto result = run_inetget({"-c", "-o", dir.path().string(), server.url("/data.bin")});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("did not continue at byte 20000"), std::string::npos)
+        << result.output;
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"data.bin.part"});
+    EXPECT_TRUE(read_file(dir / "data.bin.part") == kept);
+}
+
+TEST(InetgetResume, RetryContinuesWhereTheBrokenConnectionStopped) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = pattern_bytes(0, 80'000);
+    const std::size_t sent_total = 30'000;
+    const std::size_t body_received = sent_total - head_size_of_200(body);
+    server.add_script(
+        {step::ReadRequest{}, step::DropAfter{http_response(200, body), sent_total, false}});
+    server.add_script({step::ReadRequest{}, step::Send{partial_response(body, body_received)},
+                       step::Close{}});
+    TempDir dir("inetget-retry");
+
+    auto result = run_inetget({"--retries", "1", "-o", dir.path().string(), server.url("/r.bin")});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"r.bin"});
+    EXPECT_TRUE(read_file(dir / "r.bin") == body);
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(range_header_of(requests[0]), "");
+    EXPECT_EQ(range_header_of(requests[1]), "Range: bytes=" + std::to_string(body_received) + "-");
+}
+
+TEST(InetgetResume, WithoutRetriesABrokenDownloadFailsAndContinueKeepsItsPart) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = pattern_bytes(0, 80'000);
+    const std::size_t sent_total = 30'000;
+    server.add_script(
+        {step::ReadRequest{}, step::DropAfter{http_response(200, body), sent_total, false}});
+    TempDir dir("inetget-keep");
+
+    auto result = run_inetget({"-c", "-o", dir.path().string(), server.url("/k.bin")});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"k.bin.part"});
+    std::string part = read_file(dir / "k.bin.part");
+    EXPECT_EQ(part.size(), sent_total - head_size_of_200(body));
+    EXPECT_TRUE(part == body.substr(0, part.size()));
+}
+
+TEST(InetgetResume, NotFoundIsNotRetried) {
+    REQUIRE_INETGET();
+    TempDir dir("inetget-404");
+    auto result = run_inetget({"--retries", "3", "-o", dir.path().string(),
+                               shared_nginx().http_url("/no/such/file-" + unique_suffix())});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("404"), std::string::npos) << result.output;
+    EXPECT_TRUE(files_in(dir.path()).empty());
+}
+
+TEST(InetgetResume, ServiceUnavailableIsRetried) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = "the answer\n";
+    server.add_script({step::ReadRequest{}, step::Send{http_response(503, "busy")}, step::Close{}});
+    server.add_script({step::ReadRequest{}, step::Send{http_response(200, body)}, step::Close{}});
+    TempDir dir("inetget-503");
+    auto result = run_inetget({"--retries", "2", "-o", dir.path().string(), server.url("/a.txt")});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(read_file(dir / "a.txt") == body);
+    EXPECT_EQ(server.requests().size(), 2u);
+}
+
+TEST(InetgetResume, SigintDuringTheRetryWaitEndsPromptly) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    server.add_script({step::ReadRequest{}, step::Send{http_response(503, "busy")}, step::Close{}});
+    TempDir dir("inetget-retrywait");
+    fs::path out_dir = dir / "out";
+    fs::create_directories(out_dir);
+    // 100 retries: the waits add up to minutes, so only the signal can end this run.
+    BackgroundInetget inetget({"--retries", "100", "-o", out_dir.string(), server.url("/w.bin")},
+                              dir / "output.txt");
+    ASSERT_TRUE(wait_until([&] { return server.wait_for_requests(1, 0ms); }, 10s));
+    auto took = inetget.signal_and_wait(SIGINT, 10s);
+    ASSERT_TRUE(took) << "inetget did not exit within 10 s of SIGINT\n" << inetget.output();
+    EXPECT_LT(*took, 2s) << inetget.output();
+    EXPECT_EQ(inetget.exit_code(), 130) << inetget.output();
+    EXPECT_TRUE(files_in(out_dir).empty());
+}
+
+TEST(InetgetJobs, FewerWorkersThanUrlsStillFetchEverything) {
+    REQUIRE_INETGET();
+    auto& nginx = shared_nginx();
+    std::vector<std::string> args = {"-j", "2", "-o"};
+    TempDir dir("inetget-jobs");
+    args.push_back(dir.path().string());
+    std::vector<std::string> names;
+    for (int i = 0; i < 7; ++i) {
+        std::string path = "/inetget/jobs-" + unique_suffix() + ".bin";
+        nginx.add_pattern_file(path, 10'000 + i);
+        args.push_back(nginx.http_url(path));
+        names.push_back(fs::path(path).filename().string());
+    }
+    auto result = run_inetget(args);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(files_in(dir.path()), names);
+    EXPECT_NE(result.output.find("7 of 7 downloads succeeded"), std::string::npos)
+        << result.output;
+}
+
+}  // namespace
+}  // namespace openinet::test::inetget
