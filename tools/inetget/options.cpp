@@ -250,7 +250,8 @@ Options:
   -V, --version        show the version
 
 Ctrl-C (SIGINT) or SIGTERM stops every download at once: each worker's WinInet handles are
-closed from the main thread, which ends their blocking calls, and the .part files are removed.
+closed from the main thread, which ends their blocking calls, and the .part files are removed
+(kept with --continue).
 
 Exit status: 0 when every download succeeded, 1 when any failed, 2 for a wrong command line,
 130 after SIGINT, 143 after SIGTERM.
