@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "content.hpp"
+#include "ftp_server.hpp"
 #include "inetget_harness.hpp"
 #include "nginx_server.hpp"
 #include "scripted_server.hpp"
@@ -200,6 +201,77 @@ TEST(InetgetJobs, FewerWorkersThanUrlsStillFetchEverything) {
     EXPECT_NE(result.output.find("7 of 7 downloads succeeded"), std::string::npos)
         << result.output;
 }
+
+std::string ftp_url(FtpServer& server, const std::string& remote_path, bool with_login) {
+    std::string login;
+    if (with_login) login = server.login_user() + ":" + server.login_password() + "@";
+    return "ftp://" + login + "127.0.0.1:" + std::to_string(server.port()) + remote_path;
+}
+
+class InetgetFtp : public ::testing::TestWithParam<FtpDaemon> {};
+
+TEST_P(InetgetFtp, DownloadsAndContinuesWithRest) {
+    REQUIRE_INETGET();
+    auto& server = shared_ftp_server(GetParam());
+    const std::string name = "inetget-" + unique_suffix() + ".bin";
+    const std::uint64_t size = 3 * 1024 * 1024 + 11;
+    std::string remote = server.add_pattern_file(name, size);
+    std::string original = read_file(server.local_path(remote));
+    // vsftpd takes anonymous logins only; pure-ftpd its virtual user, given in the URL.
+    const bool with_login = GetParam() == FtpDaemon::pure_ftpd;
+
+    TempDir dir("inetget-ftp");
+    auto fresh = run_inetget({"-o", dir.path().string(), ftp_url(server, remote, with_login)});
+    EXPECT_EQ(fresh.exit_code, 0) << fresh.output << server.log();
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{name});
+    EXPECT_TRUE(read_file(dir / name) == original);
+    EXPECT_NE(fresh.output.find("done      " + name + "  3.00 MiB in "), std::string::npos)
+        << fresh.output;
+
+    // The .part file holds marker bytes, not the file's start: only a transfer that really
+    // began at its size (REST) yields markers + the rest of the file.
+    TempDir resumed_dir("inetget-ftp-rest");
+    const std::string markers(1'000'003, '#');
+    write_file(resumed_dir / (name + ".part"), markers);
+    auto resumed = run_inetget(
+        {"-c", "-o", resumed_dir.path().string(), ftp_url(server, remote, with_login)});
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.output << server.log();
+    EXPECT_EQ(files_in(resumed_dir.path()), std::vector<std::string>{name});
+    EXPECT_TRUE(read_file(resumed_dir / name) == markers + original.substr(markers.size()));
+    EXPECT_NE(resumed.output.find("continued after"), std::string::npos) << resumed.output;
+}
+
+TEST_P(InetgetFtp, MissingFileIsTheServersErrorAndLeavesNothing) {
+    REQUIRE_INETGET();
+    auto& server = shared_ftp_server(GetParam());
+    const bool with_login = GetParam() == FtpDaemon::pure_ftpd;
+    TempDir dir("inetget-ftp-missing");
+    auto result = run_inetget(
+        {"-o", dir.path().string(),
+         ftp_url(server, server.writable_dir() + "/no-such-" + unique_suffix(), with_login)});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("12003 ERROR_INTERNET_EXTENDED_ERROR"), std::string::npos)
+        << result.output;
+    EXPECT_TRUE(files_in(dir.path()).empty());
+}
+
+TEST_P(InetgetFtp, RefusedLoginNamesTheError) {
+    REQUIRE_INETGET();
+    auto& server = shared_ftp_server(GetParam());
+    TempDir dir("inetget-ftp-login");
+    auto result = run_inetget({"-o", dir.path().string(),
+                               "ftp://nobody:wrong@127.0.0.1:" + std::to_string(server.port()) +
+                                   "/x.bin"});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("12015"), std::string::npos) << result.output;
+    EXPECT_TRUE(files_in(dir.path()).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Daemons, InetgetFtp,
+                         ::testing::Values(FtpDaemon::vsftpd, FtpDaemon::pure_ftpd),
+                         [](const auto& info) {
+                             return info.param == FtpDaemon::vsftpd ? "vsftpd" : "pure_ftpd";
+                         });
 
 }  // namespace
 }  // namespace openinet::test::inetget
