@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <future>
@@ -91,6 +93,12 @@ std::string http_response(int status, std::string_view body, std::string_view ex
   return response;
 }
 
+std::vector<std::pair<std::string, std::string>> ftp_login_replies() {
+  return {{"USER", "331 password please"}, {"PASS", "230 logged in"},   {"FEAT", "502 no features"},
+          {"TYPE", "200 type set"},        {"PWD", "257 \"/\" is current"}, {"SYST", "215 UNIX Type: L8"},
+          {"OPTS", "200 ok"},               {"NOOP", "200 ok"}};
+}
+
 std::string chunked_body(const std::vector<std::string>& chunks) {
   std::string body;
   char size[32];
@@ -118,6 +126,7 @@ struct ScriptedServer::State {
   std::deque<Script> queued_scripts;
   Script default_script{step::Close{}};
   std::vector<ConnectionRecord> records;
+  std::vector<ConnectionRecord> data_records;  // FTP data connections
   std::vector<std::string> all_requests;
   bool stopped = false;
 
@@ -133,12 +142,24 @@ struct ScriptedServer::State {
   }
 
   template <class Update>
-  void update(std::size_t index, Update change) {
+  void update(bool data, std::size_t index, Update change) {
     {
       std::lock_guard lock(mutex);
-      change(records[index]);
+      change(data ? data_records[index] : records[index]);
     }
     changed.notify_all();
+  }
+
+  std::size_t add_data_record() {
+    std::size_t index;
+    {
+      std::lock_guard lock(mutex);
+      index = data_records.size();
+      data_records.push_back(ConnectionRecord{});
+      data_records.back().index = index;
+    }
+    changed.notify_all();
+    return index;
   }
 
   void add_request(std::size_t index, std::string request) {
@@ -172,8 +193,8 @@ using State = ScriptedServer::State;
 template <class Stream>
 struct Connection {
   template <class... Args>
-  explicit Connection(std::size_t connection_index, Args&&... args)
-      : index(connection_index), stream(std::forward<Args>(args)...) {}
+  explicit Connection(bool data_connection, std::size_t connection_index, Args&&... args)
+      : data(data_connection), index(connection_index), stream(std::forward<Args>(args)...) {}
 
   tcp::socket& socket() {
     if constexpr (std::is_same_v<Stream, tcp::socket>)
@@ -182,13 +203,65 @@ struct Connection {
       return stream.next_layer();
   }
 
+  bool data;  // an FTP data connection (recorded in State::data_records)
   std::size_t index;
   Stream stream;
   std::string buffer;  // read from the peer, not yet consumed by a step
   bool closed = false;    // the script closed it (FIN sent or reset)
   bool draining = false;  // FIN sent, the socket is still open to read the peer's last bytes
   std::string last_head;  // the head read by the last ReadRequestHead
+  std::string last_line;  // the line read by the last line step
 };
+
+// The FTP data side of one control connection: the listener (passive) or the client's address
+// (active) for the next DataScript, and how many data scripts still run (for AwaitData).
+struct DataChannel {
+  explicit DataChannel(asio::io_context& io) : all_ended(io) {}
+  std::optional<tcp::acceptor> listener;
+  std::optional<tcp::endpoint> active_target;
+  int running = 0;
+  // Never expires by itself: cancelled whenever a data script ends, waking AwaitData.
+  asio::steady_timer all_ended;
+};
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+// "PORT 127,0,0,1,4,1" or "EPRT |1|127.0.0.1|1025|" → the endpoint.
+std::optional<tcp::endpoint> parse_active_target(std::string_view line) {
+  boost::system::error_code ec;
+  if (line.rfind("PORT ", 0) == 0) {
+    unsigned v[6];
+    if (std::sscanf(std::string(line.substr(5)).c_str(), "%u,%u,%u,%u,%u,%u", &v[0], &v[1], &v[2], &v[3], &v[4],
+                    &v[5]) != 6)
+      return std::nullopt;
+    std::string address = std::to_string(v[0]) + "." + std::to_string(v[1]) + "." + std::to_string(v[2]) + "." +
+                          std::to_string(v[3]);
+    auto ip = asio::ip::make_address(address, ec);
+    if (ec || v[4] > 255 || v[5] > 255) return std::nullopt;
+    return tcp::endpoint(ip, static_cast<std::uint16_t>(v[4] * 256 + v[5]));
+  }
+  if (line.rfind("EPRT ", 0) == 0 && line.size() > 6) {
+    std::string_view rest = line.substr(5);
+    char delimiter = rest[0];
+    std::vector<std::string> fields;
+    std::size_t start = 1;
+    for (std::size_t at = rest.find(delimiter, start); at != std::string_view::npos; at = rest.find(delimiter, start)) {
+      fields.emplace_back(rest.substr(start, at - start));
+      start = at + 1;
+    }
+    if (fields.size() != 3) return std::nullopt;
+    auto ip = asio::ip::make_address(fields[1], ec);
+    if (ec) return std::nullopt;
+    unsigned long port = std::strtoul(fields[2].c_str(), nullptr, 10);
+    if (port == 0 || port > 65535) return std::nullopt;
+    return tcp::endpoint(ip, static_cast<std::uint16_t>(port));
+  }
+  return std::nullopt;
+}
+
 
 constexpr bool end_script = false;
 constexpr bool continue_script = true;
@@ -199,7 +272,11 @@ class ScriptRunner {
   ScriptRunner(State& state, std::shared_ptr<Connection<Stream>> connection)
       : state_(state), c_(std::move(connection)) {}
 
-  asio::awaitable<void> run(Script script) {
+  // Runs once the script is over (before the bounded drain after a FIN).
+  void when_finished(std::function<void()> callback) { on_finished_ = std::move(callback); }
+
+  template <class Steps>
+  asio::awaitable<void> run(Steps script) {
     std::string error;
     try {
       if constexpr (!std::is_same_v<Stream, tcp::socket>)
@@ -215,10 +292,11 @@ class ScriptRunner {
       error = failure.what();
     }
     if (!c_->closed) co_await close_gracefully();
-    state_.update(c_->index, [&](ConnectionRecord& record) {
+    state_.update(c_->data, c_->index, [&](ConnectionRecord& record) {
       if (record.error.empty()) record.error = error;
       record.finished = true;
     });
+    if (on_finished_) on_finished_();
     if (c_->draining) co_await drain_and_close();
   }
 
@@ -228,7 +306,7 @@ class ScriptRunner {
     char chunk[16384];
     std::size_t got = co_await c_->stream.async_read_some(asio::buffer(chunk), asio::use_awaitable);
     c_->buffer.append(chunk, got);
-    state_.update(c_->index, [&](ConnectionRecord& record) { record.received.append(chunk, got); });
+    state_.update(c_->data, c_->index, [&](ConnectionRecord& record) { record.received.append(chunk, got); });
   }
 
   asio::awaitable<std::string> take_until(std::string_view delimiter) {
@@ -307,7 +385,8 @@ class ScriptRunner {
     std::string line = co_await take_until("\n");
     line.pop_back();
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    state_.update(c_->index, [&](ConnectionRecord& record) { record.lines.push_back(line); });
+    state_.update(c_->data, c_->index, [&](ConnectionRecord& record) { record.lines.push_back(line); });
+    c_->last_line = line;
     co_return line;
   }
 
@@ -319,11 +398,108 @@ class ScriptRunner {
   asio::awaitable<bool> perform(step::ExpectLine& expected) {
     std::string line = co_await read_line();
     if (line.rfind(expected.prefix, 0) == 0) co_return continue_script;
-    state_.update(c_->index, [&](ConnectionRecord& record) {
-      record.error = "expected a line starting with \"" + expected.prefix + "\", got \"" + line + "\"";
-    });
+    fail_script("expected a line starting with \"" + expected.prefix + "\", got \"" + line + "\"");
     co_return end_script;
   }
+
+  void fail_script(const std::string& why) {
+    state_.update(c_->data, c_->index, [&](ConnectionRecord& record) { record.error = why; });
+  }
+
+  asio::awaitable<bool> perform(step::Answer& answer) {
+    for (;;) {
+      std::string line;
+      if (answer.until.empty()) {
+        // Answers until the peer closes; that end is the expected one, not an error.
+        try {
+          line = co_await read_line();
+        } catch (const boost::system::system_error&) {
+          co_return end_script;
+        }
+      } else {
+        line = co_await read_line();
+        if (line.rfind(answer.until, 0) == 0) co_return continue_script;
+      }
+      auto match = std::find_if(answer.replies.begin(), answer.replies.end(),
+                                [&](const auto& entry) { return line.rfind(entry.first, 0) == 0; });
+      // A named local: GCC 12 mishandles temporaries of a conditional inside co_await.
+      std::string reply = match == answer.replies.end() ? std::string("502 Command not scripted") : match->second;
+      reply += "\r\n";
+      co_await write(reply);
+    }
+  }
+
+  DataChannel& channel() {
+    if (!channel_) channel_ = std::make_shared<DataChannel>(state_.io);
+    return *channel_;
+  }
+
+  asio::awaitable<bool> perform(step::PassiveReply& passive) {
+    DataChannel& data = channel();
+    data.active_target.reset();
+    tcp::endpoint loopback(asio::ip::make_address_v4("127.0.0.1"), 0);
+    data.listener.emplace(state_.io);
+    data.listener->open(loopback.protocol());
+    data.listener->bind(loopback);
+    data.listener->listen();
+    std::uint16_t port = data.listener->local_endpoint().port();
+    std::weak_ptr<DataChannel> weak = channel_;
+    state_.closers.push_back([weak] {
+      if (auto live = weak.lock(); live && live->listener) {
+        boost::system::error_code ignored;
+        live->listener->close(ignored);
+      }
+    });
+    std::string reply = passive.text;
+    if (reply.empty())
+      reply = passive.kind == step::PassiveReply::epsv ? "229 Entering Extended Passive Mode (|||{port}|)"
+                                                      : "227 Entering Passive Mode (127,0,0,1,{p1},{p2})";
+    replace_all(reply, "{port}", std::to_string(port));
+    replace_all(reply, "{p1}", std::to_string(port / 256));
+    replace_all(reply, "{p2}", std::to_string(port % 256));
+    reply += "\r\n";
+    co_await write(reply);
+    co_return continue_script;
+  }
+
+  asio::awaitable<bool> perform(step::ActiveTarget&) {
+    auto target = parse_active_target(c_->last_line);
+    if (!target) {
+      fail_script("ActiveTarget: the last line is not PORT/EPRT: \"" + c_->last_line + "\"");
+      co_return end_script;
+    }
+    DataChannel& data = channel();
+    data.listener.reset();
+    data.active_target = target;
+    co_return continue_script;
+  }
+
+  asio::awaitable<bool> perform(step::DataScript& script) {
+    DataChannel& data = channel();
+    if (!data.listener && !data.active_target) {
+      fail_script("DataScript without PassiveReply or ActiveTarget before it");
+      co_return end_script;
+    }
+    std::optional<tcp::acceptor> listener = std::move(data.listener);
+    data.listener.reset();
+    std::optional<tcp::endpoint> target = std::move(data.active_target);
+    data.active_target.reset();
+    ++data.running;
+    start_data_connection(std::move(listener), target, std::move(script.steps));
+    co_return continue_script;
+  }
+
+  asio::awaitable<bool> perform(step::AwaitData&) {
+    while (channel_ && channel_->running > 0) {
+      channel_->all_ended.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ignored;
+      co_await channel_->all_ended.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    co_return continue_script;
+  }
+
+  void start_data_connection(std::optional<tcp::acceptor> listener, std::optional<tcp::endpoint> target,
+                             std::vector<step::DataStep> steps);
 
   asio::awaitable<bool> perform(step::ReadBytes& read) {
     co_await take_exactly(read.count);
@@ -429,7 +605,7 @@ class ScriptRunner {
         std::size_t got =
             co_await c_->socket().async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
-        state_.update(c_->index, [&](ConnectionRecord& record) { record.received.append(chunk, got); });
+        state_.update(c_->data, c_->index, [&](ConnectionRecord& record) { record.received.append(chunk, got); });
       }
     }
     c_->socket().close(ec);
@@ -437,7 +613,75 @@ class ScriptRunner {
 
   State& state_;
   std::shared_ptr<Connection<Stream>> c_;
+  std::shared_ptr<DataChannel> channel_;  // FTP data connections started by this script
+  std::function<void()> on_finished_;
 };
+
+// A data connection's script ends: wake AwaitData.
+void data_script_ended(const std::shared_ptr<DataChannel>& channel) {
+  --channel->running;
+  channel->all_ended.cancel();
+}
+
+template <class Stream>
+void ScriptRunner<Stream>::start_data_connection(std::optional<tcp::acceptor> listener,
+                                                 std::optional<tcp::endpoint> target,
+                                                 std::vector<step::DataStep> steps) {
+  State& state = state_;
+  auto channel = channel_;
+  // Until the connection stands, stop() must be able to end the accept (or connect).
+  struct Pending {
+    std::optional<tcp::acceptor> listener;
+    tcp::socket socket;
+  };
+  auto pending = std::make_shared<Pending>(Pending{std::move(listener), tcp::socket(state.io)});
+  auto closer = state.closers.insert(state.closers.end(), [weak = std::weak_ptr(pending)] {
+    if (auto live = weak.lock()) {
+      boost::system::error_code ignored;
+      if (live->listener) live->listener->close(ignored);
+      live->socket.close(ignored);
+    }
+  });
+  asio::co_spawn(
+      state.io,
+      [&state, channel, target, steps = std::move(steps), pending]() mutable -> asio::awaitable<void> {
+        bool ended = false;
+        auto end_once = [&] {
+          if (!ended) data_script_ended(channel);
+          ended = true;
+        };
+        try {
+          if (pending->listener) {
+            co_await pending->listener->async_accept(pending->socket, asio::use_awaitable);
+            boost::system::error_code ignored;
+            pending->listener->close(ignored);
+          } else {
+            co_await pending->socket.async_connect(*target, asio::use_awaitable);
+          }
+        } catch (const boost::system::system_error&) {
+          end_once();
+          co_return;
+        }
+        boost::system::error_code ignored;
+        pending->socket.set_option(tcp::no_delay(true), ignored);
+        std::size_t index = state.add_data_record();
+        auto connection = std::make_shared<Connection<tcp::socket>>(true, index, std::move(pending->socket));
+        // Registered like a control connection, so stop() closes it too.
+        std::weak_ptr<Connection<tcp::socket>> weak = connection;
+        auto data_closer = state.closers.insert(state.closers.end(), [weak] {
+          if (auto live = weak.lock()) {
+            boost::system::error_code ignored;
+            live->socket().close(ignored);
+          }
+        });
+        ScriptRunner<tcp::socket> runner(state, connection);
+        runner.when_finished(end_once);
+        co_await runner.run(std::move(steps));
+        end_once();
+        state.closers.erase(data_closer);
+      },
+      [&state, closer](std::exception_ptr) { state.closers.erase(closer); });
+}
 
 template <class Stream>
 void start_connection(State& state, std::shared_ptr<Connection<Stream>> connection) {
@@ -473,9 +717,9 @@ asio::awaitable<void> accept_loop(State& state) {
     }
     state.changed.notify_all();
     if (state.tls)
-      start_connection(state, std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(index, std::move(socket), *state.tls));
+      start_connection(state, std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(false, index, std::move(socket), *state.tls));
     else
-      start_connection(state, std::make_shared<Connection<tcp::socket>>(index, std::move(socket)));
+      start_connection(state, std::make_shared<Connection<tcp::socket>>(false, index, std::move(socket)));
   }
 }
 
@@ -554,6 +798,11 @@ std::vector<ConnectionRecord> ScriptedServer::connections() const {
   return state_->records;
 }
 
+std::vector<ConnectionRecord> ScriptedServer::data_connections() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->data_records;
+}
+
 std::vector<std::string> ScriptedServer::requests() const {
   std::lock_guard lock(state_->mutex);
   return state_->all_requests;
@@ -575,10 +824,15 @@ bool ScriptedServer::wait_for_requests(std::size_t count, std::chrono::milliseco
   return wait_until(*state_, limit, [&] { return state_->all_requests.size() >= count; });
 }
 
+bool ScriptedServer::wait_for_data_connections(std::size_t count, std::chrono::milliseconds limit) const {
+  return wait_until(*state_, limit, [&] { return state_->data_records.size() >= count; });
+}
+
 bool ScriptedServer::wait_until_finished(std::chrono::milliseconds limit) const {
+  auto finished = [](const ConnectionRecord& record) { return record.finished; };
   return wait_until(*state_, limit, [&] {
-    return std::all_of(state_->records.begin(), state_->records.end(),
-                       [](const ConnectionRecord& record) { return record.finished; });
+    return std::all_of(state_->records.begin(), state_->records.end(), finished) &&
+           std::all_of(state_->data_records.begin(), state_->data_records.end(), finished);
   });
 }
 

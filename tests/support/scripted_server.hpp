@@ -16,6 +16,13 @@
 // Everything runs on the server's own thread. stop() (also run by the destructor) closes every
 // connection and returns promptly even while steps stall: tests never hang on this server.
 //
+// FTP: a control script can open data connections (see "FTP data connections" below):
+//
+//   server.add_script({step::Answer{ftp_login_replies(), "EPSV"}, step::PassiveReply{},
+//                      step::ExpectLine{"RETR f"}, step::SendLine{"150 here"},
+//                      step::DataScript{{step::Send{"payload"}, step::Close{}}}, step::AwaitData{},
+//                      step::SendLine{"226 done"}, step::ReadUntilClose{}});
+//
 // There is no "connect stall" mode: on loopback the kernel completes connections even when the
 // server never accepts (listen backlog), so connect-timeout tests stall name resolution with the
 // resolver test hook instead. Options::accept_connections = false gives "connected, but the
@@ -28,6 +35,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -87,16 +95,66 @@ struct Close {};
 // Abortive close: SO_LINGER 0, so the peer gets an RST.
 struct Reset {};
 
+// ---- FTP control connections ----
+
+// Reads command lines and answers each with the reply of the first entry whose command the line
+// starts with (sent with CRLF appended; embedded CRLFs make multi-line replies), until a line
+// starts with `until`: that line is read and recorded but not answered, so the next steps
+// answer it. A line no entry matches gets "502 Command not scripted". Lets a script log in and
+// answer TYPE/PWD/FEAT without fixing the order in which the client sends them. An empty
+// `until` answers until the peer closes the connection (and the script ends there, no error).
+struct Answer {
+  std::vector<std::pair<std::string, std::string>> replies;
+  std::string until;
+};
+
+// ---- FTP data connections ----
+//
+// A control script opens a data connection with PassiveReply (the client connects to a fresh
+// listener) or ActiveTarget (the server connects to the client's PORT/EPRT address), then
+// DataScript runs byte-level steps on it *while the control script goes on*; AwaitData makes the
+// control script wait for the data script to end (e.g. to send 226 only after the data's FIN).
+// Data connections are recorded separately: ScriptedServer::data_connections().
+
+// Opens a listener on 127.0.0.1, port 0, for this control connection's next DataScript and sends
+// the passive reply naming its port:
+//   epsv: "229 Entering Extended Passive Mode (|||<port>|)"
+//   pasv: "227 Entering Passive Mode (127,0,0,1,<p1>,<p2>)"
+// A non-empty `text` replaces that reply; "{port}", "{p1}" and "{p2}" in it are replaced by the
+// port, its high and its low byte (for odd but legal forms such as "227 =127,0,0,1,{p1},{p2}").
+struct PassiveReply {
+  enum Kind { epsv, pasv };
+  Kind kind = epsv;
+  std::string text;
+};
+// The last line read was "PORT h1,h2,h3,h4,p1,p2" or "EPRT |1|addr|port|": the next DataScript
+// connects there instead of accepting. The script ends with an error when the line is neither.
+struct ActiveTarget {};
+
+// What a data connection can do: the byte-level steps.
+using DataStep = std::variant<ReadBytes, ReadUntilClose, Send, SendLine, Trickle, Stall, DropAfter, Close, Reset>;
+
+// Accepts (PassiveReply) or makes (ActiveTarget) the data connection and runs `steps` on it in the
+// background; the control script continues at once. Like a control script, a data script that
+// ends without Close/Reset closes gracefully. Waiting for the client's connection is unbounded
+// (until stop()).
+struct DataScript {
+  std::vector<DataStep> steps;
+};
+// Waits until every DataScript this control connection started has ended (its FIN sent or reset).
+struct AwaitData {};
+
 }  // namespace step
 
 using Step = std::variant<step::ReadRequest, step::ReadRequestHead, step::ReadRequestBody, step::ReadLine,
                           step::ExpectLine, step::ReadBytes, step::ReadUntilClose, step::Send, step::SendLine,
-                          step::Trickle, step::Stall, step::DropAfter, step::Close, step::Reset>;
+                          step::Trickle, step::Stall, step::DropAfter, step::Close, step::Reset, step::Answer,
+                          step::PassiveReply, step::ActiveTarget, step::DataScript, step::AwaitData>;
 using Script = std::vector<Step>;
 
-// What one accepted connection saw.
+// What one accepted connection (or one FTP data connection) saw.
 struct ConnectionRecord {
-  std::size_t index = 0;             // 0 for the first accepted connection
+  std::size_t index = 0;             // 0 for the first accepted connection (data connections: the first data connection)
   std::string received;              // every byte read from the peer, in order
   std::vector<std::string> requests; // raw requests (head + body) read by ReadRequest*
   std::vector<std::string> lines;    // lines read by ReadLine / ExpectLine
@@ -110,6 +168,11 @@ struct ConnectionRecord {
 std::string http_response(int status, std::string_view body = {}, std::string_view extra_headers = {});
 // The chunked transfer coding of `chunks` including the final "0\r\n\r\n".
 std::string chunked_body(const std::vector<std::string>& chunks);
+
+// Answer entries for an FTP login as a client without FTPS does it: 220 greeting is not part of
+// it (send it first), USER → 331, PASS → 230, FEAT → 502 (no features: LIST, EPSV/PASV as the
+// client likes), TYPE → 200, PWD → 257 "/", SYST → 215 UNIX, OPTS → 200, NOOP → 200.
+std::vector<std::pair<std::string, std::string>> ftp_login_replies();
 
 class ScriptedServer {
  public:
@@ -138,11 +201,15 @@ class ScriptedServer {
   std::vector<ConnectionRecord> connections() const;
   // All requests of all connections, in the order they were read.
   std::vector<std::string> requests() const;
+  // FTP data connections (DataScript), in the order they were connected; `received` holds the
+  // uploaded bytes.
+  std::vector<ConnectionRecord> data_connections() const;
 
   // Bounded waits; true when the condition was met in time.
   bool wait_for_connections(std::size_t count, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
   bool wait_for_requests(std::size_t count, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
-  // Every accepted connection has finished its script.
+  bool wait_for_data_connections(std::size_t count, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
+  // Every accepted connection (and every data connection) has finished its script.
   bool wait_until_finished(std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
 
   // Closes the listener and every connection, cancels every stall, joins the thread. Prompt
