@@ -1,8 +1,12 @@
 // Shared pieces of the FtpFaults*, AsyncFtp* and CancelFtp* suites: scripted FTP control
-// dialogues (login, passive data connections) for the scripted server.
+// dialogues (login, passive data connections) for the scripted server, and WinInet sessions
+// with short timeouts that talk to it.
 #pragma once
 
+#include "ftp_api_helpers.hpp"
 #include "scripted_server.hpp"
+
+#include <openinet/wininet.h>
 
 #include <chrono>
 #include <iterator>
@@ -51,3 +55,23 @@ inline Script operator+(Script script, Step more) {
 }
 
 }  // namespace openinet::test::ftp_script
+
+namespace openinet::test {
+
+// Every timeout an FTP connection takes from its session: control replies (receive/send),
+// data progress (data receive/send) and connects.
+inline void set_ftp_timeouts(HINTERNET handle, DWORD milliseconds) {
+    for (DWORD option : {INTERNET_OPTION_RECEIVE_TIMEOUT, INTERNET_OPTION_SEND_TIMEOUT,
+                         INTERNET_OPTION_DATA_RECEIVE_TIMEOUT, INTERNET_OPTION_DATA_SEND_TIMEOUT,
+                         INTERNET_OPTION_CONNECT_TIMEOUT})
+        EXPECT_TRUE(InternetSetOptionA(handle, option, &milliseconds, sizeof milliseconds)) << option;
+}
+
+// Anonymous login to the scripted server (passive unless told otherwise).
+inline HINTERNET ftp_connect(HINTERNET session, const ScriptedServer& server, DWORD flags = INTERNET_FLAG_PASSIVE,
+                             DWORD_PTR context = 0) {
+    return InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr, INTERNET_SERVICE_FTP, flags,
+                            context);
+}
+
+}  // namespace openinet::test

@@ -151,6 +151,17 @@ TEST(FtpFaultsScriptedServer, ActiveTargetConnectsToTheClientsListener) {
     }
 }
 
+TEST(FtpFaultsScriptedServer, GatesPassOneReleaseEachAndKeepEarlyReleases) {
+    ScriptedServer server;
+    server.add_script({step::Gate{}, step::SendLine{"first"}, step::Gate{}, step::SendLine{"second"},
+                       step::ReadUntilClose{}});
+    server.release_gate();  // before the connection exists: kept for the first gate
+    LineClient client(server.port());
+    EXPECT_EQ(client.line(), "first");
+    server.release_gate();
+    EXPECT_EQ(client.line(), "second");
+}
+
 TEST(FtpFaultsScriptedServer, ActiveTargetRejectsOtherLinesAndStopEndsWaitingDataScripts) {
     ScriptedServer server;
     server.add_script(Script{step::ReadLine{}, step::ActiveTarget{}, step::SendLine{"200 unexpected"}});

@@ -133,6 +133,13 @@ struct ScriptedServer::State {
   // Touched only on the server thread: how to close each live connection at stop().
   std::list<std::function<void()>> closers;
 
+  // Gate steps (server thread only): releases given by the test, gates passed, and a timer that
+  // never expires by itself, cancelled to wake the waiting gates.
+  std::size_t gates_released = 0;
+  std::size_t gates_passed = 0;
+  // Never re-armed: re-arming would cancel the other waiters, which would re-arm in turn.
+  asio::steady_timer gate_signal{io, asio::steady_timer::time_point::max()};
+
   Script next_script() {
     std::lock_guard lock(mutex);
     if (queued_scripts.empty()) return default_script;
@@ -216,7 +223,7 @@ struct Connection {
 // The FTP data side of one control connection: the listener (passive) or the client's address
 // (active) for the next DataScript, and how many data scripts still run (for AwaitData).
 struct DataChannel {
-  explicit DataChannel(asio::io_context& io) : all_ended(io) {}
+  explicit DataChannel(asio::io_context& io) : all_ended(io, asio::steady_timer::time_point::max()) {}
   std::optional<tcp::acceptor> listener;
   std::optional<tcp::endpoint> active_target;
   int running = 0;
@@ -491,7 +498,6 @@ class ScriptRunner {
 
   asio::awaitable<bool> perform(step::AwaitData&) {
     while (channel_ && channel_->running > 0) {
-      channel_->all_ended.expires_at(asio::steady_timer::time_point::max());
       boost::system::error_code ignored;
       co_await channel_->all_ended.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
@@ -545,6 +551,15 @@ class ScriptRunner {
     else
       co_await close_gracefully();
     co_return end_script;
+  }
+
+  asio::awaitable<bool> perform(step::Gate&) {
+    while (state_.gates_passed >= state_.gates_released) {
+      boost::system::error_code ignored;
+      co_await state_.gate_signal.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    ++state_.gates_passed;
+    co_return continue_script;
   }
 
   asio::awaitable<bool> perform(step::Close&) {
@@ -771,6 +786,13 @@ void ScriptedServer::stop() {
   state.changed.notify_all();
 }
 
+void ScriptedServer::release_gate() {
+  asio::post(state_->io, [state = state_] {
+    ++state->gates_released;
+    state->gate_signal.cancel();
+  });
+}
+
 void ScriptedServer::add_script(Script script) {
   std::lock_guard lock(state_->mutex);
   state_->queued_scripts.push_back(std::move(script));
@@ -826,6 +848,15 @@ bool ScriptedServer::wait_for_requests(std::size_t count, std::chrono::milliseco
 
 bool ScriptedServer::wait_for_data_connections(std::size_t count, std::chrono::milliseconds limit) const {
   return wait_until(*state_, limit, [&] { return state_->data_records.size() >= count; });
+}
+
+bool ScriptedServer::wait_for_line(std::string_view prefix, std::chrono::milliseconds limit) const {
+  return wait_until(*state_, limit, [&] {
+    return std::any_of(state_->records.begin(), state_->records.end(), [&](const ConnectionRecord& record) {
+      return std::any_of(record.lines.begin(), record.lines.end(),
+                         [&](const std::string& line) { return line.rfind(prefix, 0) == 0; });
+    });
+  });
 }
 
 bool ScriptedServer::wait_until_finished(std::chrono::milliseconds limit) const {

@@ -95,6 +95,11 @@ struct Close {};
 // Abortive close: SO_LINGER 0, so the peer gets an RST.
 struct Reset {};
 
+// Waits until the test calls ScriptedServer::release_gate() (each Gate step passes one release,
+// in the order the steps reach it; releases made earlier are kept). Lets a test make sure a
+// client call is already waiting before the server answers it (e.g. a read that must pend).
+struct Gate {};
+
 // ---- FTP control connections ----
 
 // Reads command lines and answers each with the reply of the first entry whose command the line
@@ -132,7 +137,7 @@ struct PassiveReply {
 struct ActiveTarget {};
 
 // What a data connection can do: the byte-level steps.
-using DataStep = std::variant<ReadBytes, ReadUntilClose, Send, SendLine, Trickle, Stall, DropAfter, Close, Reset>;
+using DataStep = std::variant<ReadBytes, ReadUntilClose, Send, SendLine, Trickle, Stall, DropAfter, Close, Reset, Gate>;
 
 // Accepts (PassiveReply) or makes (ActiveTarget) the data connection and runs `steps` on it in the
 // background; the control script continues at once. Like a control script, a data script that
@@ -148,7 +153,7 @@ struct AwaitData {};
 
 using Step = std::variant<step::ReadRequest, step::ReadRequestHead, step::ReadRequestBody, step::ReadLine,
                           step::ExpectLine, step::ReadBytes, step::ReadUntilClose, step::Send, step::SendLine,
-                          step::Trickle, step::Stall, step::DropAfter, step::Close, step::Reset, step::Answer,
+                          step::Trickle, step::Stall, step::DropAfter, step::Close, step::Reset, step::Gate, step::Answer,
                           step::PassiveReply, step::ActiveTarget, step::DataScript, step::AwaitData>;
 using Script = std::vector<Step>;
 
@@ -209,8 +214,13 @@ class ScriptedServer {
   bool wait_for_connections(std::size_t count, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
   bool wait_for_requests(std::size_t count, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
   bool wait_for_data_connections(std::size_t count, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
+  // Some connection read a line starting with `prefix` (ReadLine / ExpectLine / Answer).
+  bool wait_for_line(std::string_view prefix, std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
   // Every accepted connection (and every data connection) has finished its script.
   bool wait_until_finished(std::chrono::milliseconds limit = std::chrono::seconds(5)) const;
+
+  // Lets one Gate step (now waiting or reached later) go on. Thread-safe.
+  void release_gate();
 
   // Closes the listener and every connection, cancels every stall, joins the thread. Prompt
   // (well under a second). Idempotent.

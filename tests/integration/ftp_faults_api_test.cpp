@@ -1,0 +1,257 @@
+// The key FTP faults through the WinInet API (synchronous sessions): a data connection cut
+// mid-transfer, stalls against short timeouts set with InternetSetOption, a lost control
+// connection, malformed and refused replies. Each ends in its WinInet error, promptly, with
+// no short file passed off as complete. (Session-level detail: ftp_faults_test.cpp.)
+#include "ftp_faults_helpers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+namespace openinet::test {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace ftp_script;
+using Clock = std::chrono::steady_clock;
+
+// Stall tests: long enough for a loaded machine to log in, short enough to keep the suite quick.
+constexpr DWORD kShortTimeoutMs = 1500;
+constexpr auto kShortTimeout = std::chrono::milliseconds(kShortTimeoutMs);
+constexpr auto kTimerSlack = 100ms;
+
+class FtpFaultsApi : public ::testing::Test {
+protected:
+    void SetUp() override {
+        session_.reset(InternetOpenA("openinet-ftp-faults", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+        ASSERT_TRUE(session_);
+        set_ftp_timeouts(session_, 10000);
+    }
+    // Set before connecting: a connection takes its timeouts from the session at creation.
+    void short_timeouts() { set_ftp_timeouts(session_, kShortTimeoutMs); }
+
+    HINTERNET connect(const ScriptedServer& server, DWORD flags = INTERNET_FLAG_PASSIVE) {
+        HINTERNET c = ftp_connect(session_, server, flags);
+        EXPECT_TRUE(c) << GetLastError() << " " << last_response_text();
+        return c;
+    }
+
+    InetHandle session_;
+    TempDir scratch_{"ftp-faults"};
+};
+
+std::size_t entries_in(const std::filesystem::path& dir) {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++count;
+    return count;
+}
+
+// RETR f answered by `rest` after the passive reply.
+Script download_script(Script rest) {
+    return after_login("EPSV", Script{step::PassiveReply{}, step::ExpectLine{"RETR f"}} + rest);
+}
+
+TEST_F(FtpFaultsApi, DataCutWith426FailsTheRead) {
+    std::string payload = pattern_bytes(0, 100000);
+    ScriptedServer server;
+    server.add_script(download_script({step::SendLine{"150 go"}, step::DataScript{{step::DropAfter{payload, 30000}}},
+                                       step::AwaitData{}, step::SendLine{"426 Connection closed; transfer aborted"},
+                                       answer_until_close()}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    DWORD error = 0;
+    std::string received;
+    std::vector<char> buffer(4096);
+    for (int guard = 0; guard < 1000; ++guard) {
+        DWORD got = 0;
+        if (!InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got)) {
+            error = GetLastError();
+            break;
+        }
+        ASSERT_NE(got, 0u) << "a cut transfer reported as complete after " << received.size() << " bytes";
+        received.append(buffer.data(), got);
+    }
+    EXPECT_EQ(error, static_cast<DWORD>(ERROR_INTERNET_EXTENDED_ERROR));
+    EXPECT_TRUE(received == payload.substr(0, 30000)) << received.size() << " bytes";
+    file.reset();
+    // The connection goes on.
+    char dir[MAX_PATH];
+    DWORD length = sizeof dir;
+    EXPECT_TRUE(FtpGetCurrentDirectoryA(c, dir, &length)) << GetLastError();
+}
+
+TEST_F(FtpFaultsApi, DataResetFailsTheReadAndTheConnectionRecovers) {
+    std::string payload = pattern_bytes(0, 100000);
+    ScriptedServer server;
+    server.add_script(download_script({step::SendLine{"150 go"},
+                                       step::DataScript{{step::DropAfter{payload, 30000, /*reset=*/true}}},
+                                       step::AwaitData{}, step::SendLine{"426 Connection reset"},
+                                       answer_until_close({{"PWD", "257 \"/after\""}})}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    DWORD error = 0;
+    auto body = read_all(file, 4096, &error);
+    EXPECT_FALSE(body) << "a reset transfer reported as complete";
+    EXPECT_TRUE(error == ERROR_INTERNET_CONNECTION_RESET || error == ERROR_INTERNET_CONNECTION_ABORTED) << error;
+    file.reset();
+    char dir[MAX_PATH];
+    DWORD length = sizeof dir;
+    ASSERT_TRUE(FtpGetCurrentDirectoryA(c, dir, &length)) << GetLastError();
+    EXPECT_STREQ(dir, "/after");
+}
+
+TEST_F(FtpFaultsApi, GetFileWithCutDataFailsAndLeavesNoFile) {
+    std::string payload = pattern_bytes(0, 600000);
+    ScriptedServer server;
+    server.add_script(download_script({step::SendLine{"150 go"}, step::DataScript{{step::DropAfter{payload, 300000}}},
+                                       step::AwaitData{}, step::SendLine{"426 Connection closed; transfer aborted"},
+                                       answer_until_close()}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    auto target = scratch_.path() / "got.bin";
+    EXPECT_FALSE(FtpGetFileA(c, "f", target.c_str(), FALSE, FILE_ATTRIBUTE_NORMAL, FTP_TRANSFER_TYPE_BINARY, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_EXTENDED_ERROR));
+    EXPECT_NE(last_response_text().find("426 Connection closed"), std::string::npos) << last_response_text();
+    EXPECT_FALSE(std::filesystem::exists(target));
+    EXPECT_EQ(entries_in(scratch_.path()), 0u) << "a temporary file was left behind";
+}
+
+TEST_F(FtpFaultsApi, NoReplyToRetrTimesOut) {
+    short_timeouts();
+    ScriptedServer server;
+    server.add_script(download_script({step::ReadUntilClose{}}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    auto started = Clock::now();
+    EXPECT_EQ(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    EXPECT_GE(Clock::now() - started, kShortTimeout - kTimerSlack);
+}
+
+TEST_F(FtpFaultsApi, DataStallTimesOutAndTheConnectionRecovers) {
+    short_timeouts();
+    std::string payload = pattern_bytes(0, 5000);
+    ScriptedServer server;
+    server.add_script(download_script(
+        {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
+         answer_until_close({{"ABOR", "426 Transfer aborted\r\n226 ABOR successful"}, {"PWD", "257 \"/after\""}})}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    std::vector<char> buffer(payload.size());
+    DWORD got = 0;
+    ASSERT_TRUE(InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got)) << GetLastError();
+    EXPECT_EQ(got, payload.size());
+    auto started = Clock::now();
+    EXPECT_FALSE(InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    EXPECT_GE(Clock::now() - started, kShortTimeout - kTimerSlack);
+    file.reset();
+    char dir[MAX_PATH];
+    DWORD length = sizeof dir;
+    ASSERT_TRUE(FtpGetCurrentDirectoryA(c, dir, &length)) << GetLastError();
+    EXPECT_STREQ(dir, "/after");
+}
+
+TEST_F(FtpFaultsApi, ListingDataStallTimesOut) {
+    short_timeouts();
+    ScriptedServer server;
+    server.add_script(after_login("EPSV", {step::PassiveReply{}, step::ExpectLine{"LIST"}, step::SendLine{"150 here"},
+                                           step::DataScript{{step::Send{"-rw-r--r-- 1 u g 5 Jan 01 2020 a\r\n"},
+                                                             step::Stall{step::forever}}},
+                                           answer_until_close({{"ABOR", "426 aborted\r\n226 ABOR successful"}})}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    WIN32_FIND_DATAA data{};
+    auto started = Clock::now();
+    EXPECT_EQ(FtpFindFirstFileA(c, "*", &data, 0, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    EXPECT_GE(Clock::now() - started, kShortTimeout - kTimerSlack);
+}
+
+TEST_F(FtpFaultsApi, NoGreetingTimesOutTheConnect) {
+    short_timeouts();
+    ScriptedServer server;
+    server.add_script({step::ReadUntilClose{}});
+    auto started = Clock::now();
+    EXPECT_EQ(ftp_connect(session_, server), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    EXPECT_GE(Clock::now() - started, kShortTimeout - kTimerSlack);
+}
+
+TEST_F(FtpFaultsApi, ControlLostBeforeTheFinalReplyIsDropped) {
+    ScriptedServer server;
+    server.add_script(download_script({step::SendLine{"150 go"}, step::DataScript{{step::Send{"all"}, step::Close{}}},
+                                       step::AwaitData{}, step::Close{}}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    DWORD error = 0;
+    EXPECT_FALSE(read_all(file, 4096, &error));
+    EXPECT_EQ(error, static_cast<DWORD>(ERROR_FTP_DROPPED));
+}
+
+TEST_F(FtpFaultsApi, ControlResetWhileIdleIsDropped) {
+    ScriptedServer server;
+    server.add_script({step::SendLine{"220 hi"}, step::Answer{ftp_login_replies(), "FEAT"}, step::SendLine{"502 no"},
+                       step::Reset{}});
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(server.wait_until_finished());
+    EXPECT_FALSE(FtpSetCurrentDirectoryA(c, "x"));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_FTP_DROPPED));
+}
+
+TEST_F(FtpFaultsApi, MalformedReplyIsExtendedError) {
+    ScriptedServer server;
+    server.add_script(after_login("CWD x", {step::Send{"250 " + std::string(9000, 'x') + "\r\n"}, step::ReadUntilClose{}}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(FtpSetCurrentDirectoryA(c, "x"));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_EXTENDED_ERROR));
+}
+
+TEST_F(FtpFaultsApi, PutFileRefusedAtTheEndFails) {
+    std::string payload = pattern_bytes(0, 200000);
+    auto source = scratch_.path() / "up.bin";
+    write_local(source, payload);
+    ScriptedServer server;
+    server.add_script(after_login("EPSV", {step::PassiveReply{}, step::ExpectLine{"STOR up"}, step::SendLine{"150 ok"},
+                                           step::DataScript{{step::ReadUntilClose{}}}, step::AwaitData{},
+                                           step::SendLine{"452 Insufficient storage space"}, answer_until_close()}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(FtpPutFileA(c, source.c_str(), "up", FTP_TRANSFER_TYPE_BINARY, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_EXTENDED_ERROR));
+    EXPECT_NE(last_response_text().find("452"), std::string::npos) << last_response_text();
+    ASSERT_EQ(server.data_connections().size(), 1u);
+    EXPECT_TRUE(server.data_connections()[0].received == payload);
+}
+
+TEST_F(FtpFaultsApi, UploadDataResetFailsTheWrite) {
+    ScriptedServer server;
+    server.add_script(after_login("EPSV", {step::PassiveReply{}, step::ExpectLine{"STOR up"}, step::SendLine{"150 ok"},
+                                           step::DataScript{{step::ReadBytes{1000}, step::Reset{}}}, step::AwaitData{},
+                                           step::SendLine{"426 Connection reset"}, answer_until_close()}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "up", GENERIC_WRITE, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    std::string chunk = pattern_bytes(0, 65536);
+    DWORD error = 0;
+    for (int i = 0; i < 2048 && error == 0; ++i) {  // at most 128 MiB
+        DWORD written = 0;
+        if (!InternetWriteFile(file, chunk.data(), static_cast<DWORD>(chunk.size()), &written)) error = GetLastError();
+    }
+    EXPECT_TRUE(error == ERROR_INTERNET_CONNECTION_RESET || error == ERROR_INTERNET_CONNECTION_ABORTED) << error;
+}
+
+}  // namespace
+}  // namespace openinet::test
