@@ -204,7 +204,7 @@ typedef LPWIN32_FIND_DATAA LPWIN32_FIND_DATA;
 #endif /* OPENINET_NO_WINDOWS_TYPES */
 
 /* ---------------------------------------------------------------------------------
- * Win32 error codes WinInet reports
+ * Win32 error codes WinInet reports (the local-file ones from FtpGetFile / FtpPutFile)
  * ------------------------------------------------------------------------------ */
 
 #ifndef ERROR_SUCCESS
@@ -216,6 +216,12 @@ typedef LPWIN32_FIND_DATAA LPWIN32_FIND_DATA;
 #ifndef ERROR_FILE_NOT_FOUND
 #define ERROR_FILE_NOT_FOUND 2
 #endif
+#ifndef ERROR_PATH_NOT_FOUND
+#define ERROR_PATH_NOT_FOUND 3
+#endif
+#ifndef ERROR_ACCESS_DENIED
+#define ERROR_ACCESS_DENIED 5
+#endif
 #ifndef ERROR_INVALID_HANDLE
 #define ERROR_INVALID_HANDLE 6
 #endif
@@ -224,6 +230,9 @@ typedef LPWIN32_FIND_DATAA LPWIN32_FIND_DATA;
 #endif
 #ifndef ERROR_NO_MORE_FILES
 #define ERROR_NO_MORE_FILES 18
+#endif
+#ifndef ERROR_WRITE_FAULT
+#define ERROR_WRITE_FAULT 29
 #endif
 #ifndef ERROR_HANDLE_EOF
 #define ERROR_HANDLE_EOF 38
@@ -236,6 +245,9 @@ typedef LPWIN32_FIND_DATAA LPWIN32_FIND_DATA;
 #endif
 #ifndef ERROR_INVALID_PARAMETER
 #define ERROR_INVALID_PARAMETER 87
+#endif
+#ifndef ERROR_DISK_FULL
+#define ERROR_DISK_FULL 112
 #endif
 #ifndef ERROR_CALL_NOT_IMPLEMENTED
 #define ERROR_CALL_NOT_IMPLEMENTED 120
