@@ -48,6 +48,7 @@ private:
     // pends, as for HTTP); closing the handle interrupts it like any operation.
     std::error_code run_inline(std::function<void(core::Done)> work);
     void start_open(std::uint64_t offset, DWORD_PTR success_result, core::Done done);
+    void fill_from_lookahead(char* out, std::size_t size, std::size_t got, DWORD* read_out, core::Done done);
     void read_into_lookahead(std::function<void(std::error_code)> then);
     void upload_finished(std::error_code ec);
 
