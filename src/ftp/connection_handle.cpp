@@ -49,6 +49,11 @@ ConnectionHandle::ConnectionHandle(const core::Session::Ptr& session, const core
 
 ConnectionHandle::~ConnectionHandle() = default;
 
+void ConnectionHandle::report_to(const std::shared_ptr<core::Object>& target) {
+    std::lock_guard lock(mutex_);
+    status_target_ = target;
+}
+
 bool ConnectionHandle::passive() const noexcept { return (flags() & INTERNET_FLAG_PASSIVE) != 0; }
 
 TransferType ConnectionHandle::resolve_type(DWORD flags) const noexcept {
@@ -77,8 +82,35 @@ void ConnectionHandle::start_login(std::function<void(std::error_code)> then) {
     so.reply_timeout = ms(std::max(o.receive_timeout_ms, o.send_timeout_ms));
     so.data_timeout = ms(std::max(o.data_receive_timeout_ms, o.data_send_timeout_ms));
     auto me = std::static_pointer_cast<ConnectionHandle>(shared_from_this());
+    std::weak_ptr<ConnectionHandle> weak = me;
+    session_->set_observer([weak](DWORD status, DWORD bytes) {
+        auto connection = weak.lock();
+        if (!connection) return;
+        std::shared_ptr<core::Object> target;
+        {
+            std::lock_guard lock(connection->mutex_);
+            target = connection->status_target_.lock();
+        }
+        if (!target) return;
+        if (status == INTERNET_STATUS_REQUEST_SENT || status == INTERNET_STATUS_RESPONSE_RECEIVED)
+            target->notify_dword(status, bytes);
+        else
+            target->notify(status);
+    });
     session_->connect(
-        std::move(so), [me](DWORD status, std::string_view text) { me->notify_string(status, text); },
+        std::move(so),
+        [weak](DWORD status, std::string_view text) {
+            // About the handle whose operation logs in: the connect handle itself, or the
+            // file / find handle of InternetOpenUrl (its hidden connect handle is silent).
+            auto connection = weak.lock();
+            if (!connection) return;
+            std::shared_ptr<core::Object> target;
+            {
+                std::lock_guard lock(connection->mutex_);
+                target = connection->status_target_.lock();
+            }
+            if (target) target->notify_string(status, text);
+        },
         [me, then = std::move(then)](std::error_code ec) {
             me->publish_response(ec);
             then(ec);
@@ -88,7 +120,9 @@ void ConnectionHandle::start_login(std::function<void(std::error_code)> then) {
 core::CallResult ConnectionHandle::login(DWORD_PTR success_result) {
     auto me = std::static_pointer_cast<ConnectionHandle>(shared_from_this());
     auto result = core::run_operation(me, context(), [me, success_result](core::Done done) {
+        me->report_to(me);
         me->start_login([me, done = std::move(done), success_result](std::error_code ec) {
+            me->report_to(nullptr);
             done(ec ? 0 : success_result, ec);
             // The caller of an asynchronous InternetConnect never got the handle.
             if (ec && me->async()) me->close();
@@ -107,7 +141,9 @@ core::CallResult ConnectionHandle::run(DWORD_PTR completion_context,
     auto me = std::static_pointer_cast<ConnectionHandle>(shared_from_this());
     auto result = core::run_operation(me, completion_context, [me, work = std::move(work)](core::Done done) mutable {
         me->when_idle([me, work = std::move(work), done = std::move(done)]() mutable {
+            me->report_to(me);
             work(me->session_, [me, done = std::move(done)](DWORD_PTR r, std::error_code ec) {
+                me->report_to(nullptr);
                 me->publish_response(ec);
                 done(r, ec);
             });
@@ -195,7 +231,9 @@ void ChildHandle::track(core::Done done, const std::function<void(core::Done)>& 
         busy_ = true;
         pending_done_ = done;
     }
+    connection_->report_to(me);
     work([me, done = std::move(done)](DWORD_PTR result, std::error_code ec) {
+        me->connection_->report_to(nullptr);
         bool wind = false;
         {
             std::lock_guard lock(me->child_mutex_);

@@ -60,6 +60,11 @@ public:
     // The server's last reply, for InternetGetLastResponseInfo (after `ec`).
     void publish_response(const std::error_code& ec) const;
 
+    // The handle whose operation is running: the control connection's progress
+    // (SENDING_REQUEST … RESPONSE_RECEIVED) is reported about it. Null between operations
+    // (a wind-down in the background reports nothing).
+    void report_to(const std::shared_ptr<core::Object>& target);
+
 protected:
     void on_close() override;
 
@@ -70,6 +75,7 @@ private:
     unsigned winding_down_ = 0;
     std::vector<std::function<void()>> queued_;
     std::optional<std::uint64_t> restart_;
+    std::weak_ptr<core::Object> status_target_;
 };
 
 // A find or file handle: a child of a ConnectionHandle that owns the transfer slot.

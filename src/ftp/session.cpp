@@ -158,6 +158,12 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     std::size_t in_begin = 0, in_end = 0;
     std::string out;
 
+    Session::Observer observer;
+
+    void observe(DWORD status, std::size_t bytes) {
+        if (observer) observer(status, static_cast<DWORD>(bytes));
+    }
+
     mutable std::mutex info_mutex;   // what other threads may read
     Reply last;
     Features feats;
@@ -268,6 +274,11 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             if (result == ReplyReader::State::done) {
                 Reply reply = reader.take_reply();
                 remember(reply);
+                if (observer) {
+                    std::size_t bytes = 0;
+                    for (const auto& line : reply.lines) bytes += line.size() + 2;
+                    observe(INTERNET_STATUS_RESPONSE_RECEIVED, bytes);
+                }
                 return handler({}, std::move(reply));
             }
         }
@@ -297,11 +308,14 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (!control) return handler(fatal ? fatal : make_error(ERROR_FTP_DROPPED), {});
         out = std::move(line);
         out += "\r\n";
+        observe(INTERNET_STATUS_SENDING_REQUEST, 0);
         arm_reply_timer();
         control->async_write_all({asio::buffer(out)}, [self = shared_from_this(), handler = std::move(handler),
-                                                       preliminary_ok](std::error_code ec, std::size_t) mutable {
+                                                       preliminary_ok](std::error_code ec, std::size_t n) mutable {
             self->disarm_reply_timer();
             if (ec || self->reply_timed_out || self->cancelled) return handler(self->control_failure(ec), {});
+            self->observe(INTERNET_STATUS_REQUEST_SENT, n);
+            self->observe(INTERNET_STATUS_RECEIVING_RESPONSE, 0);
             self->await_reply(std::move(handler), preliminary_ok);
         });
     }
@@ -926,6 +940,12 @@ std::shared_ptr<Session> Session::create(asio::any_io_executor executor) {
 Session::~Session() {
     // The owner is gone: nobody will continue the conversation, so close everything now.
     cancel();
+}
+
+void Session::set_observer(Observer observer) {
+    asio::post(impl_->strand, [impl = impl_, observer = std::move(observer)]() mutable {
+        impl->observer = std::move(observer);
+    });
 }
 
 void Session::connect(SessionOptions options, net::StatusFn status, Handler handler) {

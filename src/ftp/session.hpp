@@ -78,6 +78,13 @@ public:
     static std::shared_ptr<Session> create(boost::asio::any_io_executor executor);
     ~Session();
 
+    // Control-connection progress for status callbacks, called on the strand: each command
+    // gives INTERNET_STATUS_SENDING_REQUEST (0 bytes), REQUEST_SENT (bytes written) and
+    // RECEIVING_RESPONSE, each reply RESPONSE_RECEIVED (its bytes). Applies to operations
+    // started after this call.
+    using Observer = std::function<void(DWORD status, DWORD bytes)>;
+    void set_observer(Observer observer);
+
     // Connects, reads the greeting, AUTH TLS when asked, logs in, reads FEAT. `status` gets
     // net's connect progress (RESOLVING_NAME … CONNECTED_TO_SERVER) on the strand.
     void connect(SessionOptions options, net::StatusFn status, Handler handler);
