@@ -371,6 +371,35 @@ TEST_F(AsyncFtp, OpenFileTimeoutCompletesWithTimeoutAndClosesTheFile) {
         << describe(statuses);
 }
 
+TEST_F(AsyncFtp, ClosingTheConnectionClosesItsOpenFileHandle) {
+    ScriptedServer server;
+    server.add_script(after_login("EPSV", {step::PassiveReply{}, step::ExpectLine{"RETR f"}, step::SendLine{"150 go"},
+                                           step::DataScript{{step::Send{"some"}, step::Stall{step::forever}}},
+                                           answer_until_close()}));
+    ASSERT_TRUE(connect_async(server));
+    ASSERT_EQ(FtpOpenFileA(connect_, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, kFileContext), nullptr);
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    HINTERNET file = created_handle(kFileContext);
+    ASSERT_NE(file, nullptr);
+    auto opened = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, file);
+    ASSERT_TRUE(opened);
+    ASSERT_EQ(opened->error, 0u);
+    HINTERNET c = std::exchange(connect_, nullptr);
+    ASSERT_TRUE(InternetCloseHandle(c));
+    ASSERT_TRUE(recorder_.wait_for(INTERNET_STATUS_HANDLE_CLOSING, file));
+    ASSERT_TRUE(recorder_.wait_for(INTERNET_STATUS_HANDLE_CLOSING, c));
+    DWORD got = 0;
+    char byte;
+    EXPECT_FALSE(InternetReadFile(file, &byte, 1, &got));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
+    std::this_thread::sleep_for(200ms);  // room for a wrong late notification to show up
+    for (HINTERNET h : {file, c}) {
+        auto statuses = recorder_.statuses(h);
+        EXPECT_EQ(statuses.back(), static_cast<DWORD>(INTERNET_STATUS_HANDLE_CLOSING)) << describe(statuses);
+        EXPECT_EQ(count_of(statuses, INTERNET_STATUS_HANDLE_CLOSING), 1u) << describe(statuses);
+    }
+}
+
 // A synchronous session gets the same notifications, on its own thread, inside the call, and
 // no REQUEST_COMPLETE.
 TEST(AsyncFtpSyncSession, ConnectNotificationsArriveInsideTheCall) {

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
+
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -251,6 +254,81 @@ TEST_F(FtpFaultsApi, UploadDataResetFailsTheWrite) {
         if (!InternetWriteFile(file, chunk.data(), static_cast<DWORD>(chunk.size()), &written)) error = GetLastError();
     }
     EXPECT_TRUE(error == ERROR_INTERNET_CONNECTION_RESET || error == ERROR_INTERNET_CONNECTION_ABORTED) << error;
+}
+
+TEST_F(FtpFaultsApi, OddButLegalRepliesAroundAGetFile) {
+    std::string payload = pattern_bytes(0, 150000);
+    ScriptedServer server;
+    server.add_script(Script{step::SendLine{"220-Welcome"}, step::SendLine{"  to the scripted server"},
+                             step::SendLine{"220 ready"}, step::Answer{ftp_login_replies(), "EPSV"},
+                             step::PassiveReply{}, step::ExpectLine{"RETR f"},
+                             step::Send{"125-Data connection already open;\r\n125 transfer starting\r\n"},
+                             step::DataScript{{step::Trickle{payload, 50000, std::chrono::milliseconds(5)}, step::Close{}}},
+                             step::AwaitData{}, step::Send{"226-Transfer complete\r\n226 150000 bytes sent\r\n"},
+                             answer_until_close()});
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    auto target = scratch_.path() / "odd.bin";
+    ASSERT_TRUE(FtpGetFileA(c, "f", target.c_str(), FALSE, FILE_ATTRIBUTE_NORMAL, FTP_TRANSFER_TYPE_BINARY, 0))
+        << GetLastError() << " " << last_response_text();
+    EXPECT_TRUE(read_local(target) == payload);
+}
+
+TEST_F(FtpFaultsApi, ActiveModeEprtRefusedFallsBackToPort) {
+    std::string payload = pattern_bytes(0, 70000);
+    ScriptedServer server;
+    server.add_script(after_login("EPRT", Script{step::SendLine{"500 EPRT not understood"}, step::ExpectLine{"PORT "},
+                                                 step::ActiveTarget{}, step::SendLine{"200 PORT ok"},
+                                                 step::ExpectLine{"RETR f"}} +
+                                              serve_download(payload) + answer_until_close()));
+    InetHandle c(connect(server, /*flags=*/0));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError() << " " << last_response_text();
+    DWORD error = 0;
+    auto body = read_all(file, 65536, &error);
+    ASSERT_TRUE(body) << error;
+    EXPECT_TRUE(*body == payload);
+}
+
+TEST_F(FtpFaultsApi, PassivePortNobodyListensOnCannotConnect) {
+    std::uint16_t closed_port;
+    {
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+        closed_port = probe.local_endpoint().port();
+    }
+    ScriptedServer server;
+    server.add_script(after_login(
+        "EPSV", {step::SendLine{"229 Entering Extended Passive Mode (|||" + std::to_string(closed_port) + "|)"},
+                 answer_until_close({{"PWD", "257 \"/still\""}})}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_CANNOT_CONNECT));
+    // RETR was never sent: the control connection is in step.
+    char dir[MAX_PATH];
+    DWORD length = sizeof dir;
+    ASSERT_TRUE(FtpGetCurrentDirectoryA(c, dir, &length)) << GetLastError();
+    EXPECT_STREQ(dir, "/still");
+    auto lines = server.connections().at(0).lines;
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("RETR", 0) == 0; }),
+              0);
+}
+
+TEST_F(FtpFaultsApi, OpenUrlOfACutTransferFailsTheRead) {
+    std::string payload = pattern_bytes(0, 50000);
+    ScriptedServer server;
+    server.add_script(after_login("EPSV", {step::PassiveReply{}, step::ExpectLine{"RETR "}, step::SendLine{"150 go"},
+                                           step::DataScript{{step::DropAfter{payload, 20000}}}, step::AwaitData{},
+                                           step::SendLine{"426 Connection closed; transfer aborted"},
+                                           answer_until_close()}));
+    std::string url = "ftp://127.0.0.1:" + std::to_string(server.port()) + "/f";
+    InetHandle file(InternetOpenUrlA(session_, url.c_str(), nullptr, 0, INTERNET_FLAG_PASSIVE, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    DWORD error = 0;
+    EXPECT_FALSE(read_all(file, 8192, &error)) << "a cut transfer reported as complete";
+    EXPECT_EQ(error, static_cast<DWORD>(ERROR_INTERNET_EXTENDED_ERROR));
 }
 
 }  // namespace
