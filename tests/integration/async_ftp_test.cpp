@@ -400,6 +400,34 @@ TEST_F(AsyncFtp, ClosingTheConnectionClosesItsOpenFileHandle) {
     }
 }
 
+TEST_F(AsyncFtp, PendingReadTimesOutWithTimeout) {
+    set_ftp_timeouts(session_, 2000);
+    ScriptedServer server;
+    server.add_script(after_login("EPSV", {step::PassiveReply{}, step::ExpectLine{"RETR f"}, step::SendLine{"150 go"},
+                                           step::DataScript{{step::Stall{step::forever}}},
+                                           answer_until_close({{"ABOR", "426 aborted\r\n226 ABOR successful"}})}));
+    ASSERT_TRUE(connect_async(server));
+    ASSERT_EQ(FtpOpenFileA(connect_, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, kFileContext), nullptr);
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    HINTERNET file = created_handle(kFileContext);
+    ASSERT_NE(file, nullptr);
+    auto opened = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, file);
+    ASSERT_TRUE(opened);
+    ASSERT_EQ(opened->error, 0u);
+    char buffer[100];
+    DWORD got = 0;
+    auto started = std::chrono::steady_clock::now();
+    ASSERT_FALSE(InternetReadFile(file, buffer, sizeof buffer, &got));
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    auto done = next_completion(file, 1);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->result, 0u);
+    EXPECT_EQ(done->error, static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 1900ms);
+    ASSERT_TRUE(InternetCloseHandle(file));
+    ASSERT_TRUE(recorder_.wait_for(INTERNET_STATUS_HANDLE_CLOSING, file));
+}
+
 // A synchronous session gets the same notifications, on its own thread, inside the call, and
 // no REQUEST_COMPLETE.
 TEST(AsyncFtpSyncSession, ConnectNotificationsArriveInsideTheCall) {

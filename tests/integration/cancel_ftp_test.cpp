@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <future>
 
@@ -238,7 +239,7 @@ TEST_F(CancelFtpSyncChildren, ClosingTheConnectionReleasesAReadAndInvalidatesThe
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, CancelFtpSync,
+INSTANTIATE_TEST_SUITE_P(CancelFtpAt, CancelFtpSync,
                          ::testing::Values(Stage::greeting, Stage::after_user, Stage::retr_reply, Stage::listing,
                                            Stage::read, Stage::get_file, Stage::put_file, Stage::write),
                          [](const auto& info) { return std::string(stage_name(info.param)); });
@@ -368,7 +369,55 @@ TEST_P(CancelFtpAsync, ClosingCompletesTheCallWithCancelledThenHandleClosing) {
     EXPECT_FALSE(std::filesystem::exists(download_target));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, CancelFtpAsync,
+using CancelFtpAsyncCallbacks = CancelFtpAsync;
+
+// A callback may close its own handle: closing the connection from inside CONNECTED_TO_SERVER
+// cancels the login in progress.
+TEST_F(CancelFtpAsyncCallbacks, ClosingFromInsideAConnectCallbackCancelsTheLogin) {
+    ScriptedServer server;
+    server.add_script(stalling_script(Stage::after_user));
+    std::atomic<bool> closed_in_callback{false};
+    recorder_.on_notification = [&](const Notification& n) {
+        if (n.status == INTERNET_STATUS_CONNECTED_TO_SERVER && !closed_in_callback.exchange(true))
+            InternetCloseHandle(n.handle);
+    };
+    ASSERT_EQ(ftp_connect(session_, server, INTERNET_FLAG_PASSIVE, kConnectContext), nullptr);
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    HINTERNET c = created(kConnectContext);
+    ASSERT_TRUE(c);
+    auto completion = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, c, 10s);
+    ASSERT_TRUE(completion);
+    EXPECT_TRUE(closed_in_callback);
+    EXPECT_EQ(completion->result, 0u);
+    EXPECT_EQ(completion->error, static_cast<DWORD>(ERROR_INTERNET_OPERATION_CANCELLED));
+    std::this_thread::sleep_for(200ms);  // room for a wrong late notification to show up
+    expect_closed_once(c, true);
+    recorder_.on_notification = nullptr;
+}
+
+// The same in a synchronous session, where the callback runs on the calling thread inside
+// InternetConnect.
+TEST_F(CancelFtpSyncChildren, ClosingFromInsideAConnectCallbackFailsTheConnect) {
+    ScriptedServer server;
+    server.add_script(stalling_script(Stage::after_user));
+    std::atomic<bool> closed_in_callback{false};
+    recorder_.on_notification = [&](const Notification& n) {
+        if (n.status == INTERNET_STATUS_CONNECTED_TO_SERVER && !closed_in_callback.exchange(true))
+            InternetCloseHandle(n.handle);
+    };
+    auto call = std::async(std::launch::async, [&]() -> std::pair<bool, DWORD> {
+        HINTERNET h = ftp_connect(session_, server, INTERNET_FLAG_PASSIVE, kConnectContext);
+        return {h != nullptr, GetLastError()};
+    });
+    ASSERT_EQ(call.wait_for(10s), std::future_status::ready) << "the close inside the callback did not end the call";
+    auto [ok, error] = call.get();
+    EXPECT_TRUE(closed_in_callback);
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(error, static_cast<DWORD>(ERROR_INTERNET_OPERATION_CANCELLED));
+    recorder_.on_notification = nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(CancelFtpAsyncAt, CancelFtpAsync,
                          ::testing::Values(Stage::greeting, Stage::after_user, Stage::retr_reply, Stage::listing,
                                            Stage::read, Stage::get_file, Stage::put_file),
                          [](const auto& info) { return std::string(stage_name(info.param)); });
