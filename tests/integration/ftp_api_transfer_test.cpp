@@ -518,9 +518,9 @@ TEST(FtpApiRead, ReadFileExNoWaitAndWideNames) {
     const std::string content = pattern_bytes(0, 300000);
     server.add_file("read-ex.bin", content);
     InetHandle session(InternetOpenA("openinet-ftp-read", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
-    InetHandle c(InternetConnectW(session, L"127.0.0.1", server.port(),
-                                  std::wstring(server.login_user().begin(), server.login_user().end()).c_str(),
-                                  std::wstring(server.login_password().begin(), server.login_password().end()).c_str(),
+    const std::string user = server.login_user(), password = server.login_password();
+    const std::wstring wide_user(user.begin(), user.end()), wide_password(password.begin(), password.end());
+    InetHandle c(InternetConnectW(session, L"127.0.0.1", server.port(), wide_user.c_str(), wide_password.c_str(),
                                   INTERNET_SERVICE_FTP, INTERNET_FLAG_PASSIVE, 0));
     ASSERT_TRUE(c) << GetLastError();
     InetHandle file(FtpOpenFileW(c, L"read-ex.bin", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
