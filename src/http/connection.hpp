@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,34 @@ struct PoolKey {
 };
 
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// One place counted against the per-server connection limit (pool.hpp): held by a request
+// while it opens a connection, then by the connection for its whole life. Giving it up (moved
+// from, destroyed) lets the next waiting request in.
+class ConnectionSlot {
+public:
+    ConnectionSlot() = default;
+    ~ConnectionSlot() { reset(); }
+    ConnectionSlot(ConnectionSlot&& other) noexcept : key_(std::move(other.key_)) { other.key_.reset(); }
+    ConnectionSlot& operator=(ConnectionSlot&& other) noexcept {
+        if (this != &other) {
+            reset();
+            key_ = std::move(other.key_);
+            other.key_.reset();
+        }
+        return *this;
+    }
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+
+    explicit operator bool() const noexcept { return key_.has_value(); }
+    void reset() noexcept;  // gives the place up (pool.cpp)
+
+private:
+    friend class Pool;
+    explicit ConnectionSlot(PoolKey key) : key_(std::move(key)) {}
+    std::optional<PoolKey> key_;
+};
 
 class Connection {
 public:
@@ -66,11 +95,16 @@ public:
         commit(n);
     }
 
+    // The connection's place under the per-server limit; given up when it is destroyed.
+    void adopt_slot(ConnectionSlot slot) noexcept { slot_ = std::move(slot); }
+    ConnectionSlot take_slot() noexcept { return std::move(slot_); }
+
     // How many responses were completely read from this connection (0 = fresh).
     unsigned responses_completed = 0;
     std::chrono::steady_clock::time_point idle_since{};
 
 private:
+    ConnectionSlot slot_;  // first member: given up only after the stream has closed
     PoolKey key_;
     Strand strand_;
     std::unique_ptr<net::Stream> stream_;

@@ -20,7 +20,11 @@ namespace openinet::http {
 namespace {
 
 constexpr unsigned kMaxRedirects = 30;
-constexpr std::size_t kHeadReadSize = 16 * 1024;
+// Big enough that a small response (head and body) usually arrives in one read: its body is
+// then already buffered when the caller reads it, so InternetReadFile completes at once,
+// without an operation (no engine hop, no REQUEST_COMPLETE). Bodies too big for it are read
+// straight into the caller's buffer after this.
+constexpr std::size_t kHeadReadSize = 64 * 1024;
 constexpr std::size_t kDecodeChunk = 16 * 1024;
 // A redirect's body is read and thrown away (so the connection can be reused) only while it
 // is small; a bigger one costs more than a new connection.
@@ -71,6 +75,17 @@ std::string crlf_to_nul_lines(std::string_view raw) {
         raw.remove_prefix(end + 2);
     }
     return out;
+}
+
+// Removes the first `n` bytes from a buffer sequence (what a partial write already sent).
+void drop_front(std::vector<boost::asio::const_buffer>& buffers, std::size_t n) {
+    auto it = buffers.begin();
+    while (it != buffers.end() && n >= it->size()) {
+        n -= it->size();
+        ++it;
+    }
+    buffers.erase(buffers.begin(), it);
+    if (!buffers.empty()) buffers.front() += n;
 }
 
 }  // namespace
@@ -284,14 +299,58 @@ void Request::begin_attempt(bool force_fresh) {
         std::lock_guard lock(state_mutex_);
         key = pool_key_locked();
     }
-    std::unique_ptr<Connection> pooled;
-    if (!force_fresh && options().keep_alive) pooled = Pool::instance().acquire(key);
-    if (pooled) {
-        auto strand = pooled->strand();
+    const auto opts = options();
+    const std::size_t limit = core::global_options().max_connections_per_server;
+    std::optional<std::chrono::milliseconds> wait_limit;
+    if (opts.connect_timeout_ms != 0 && opts.connect_timeout_ms != 0xFFFFFFFF)
+        wait_limit = std::chrono::milliseconds(opts.connect_timeout_ms);
+    // The grant of a wait arrives on whatever thread gave the connection or its place up,
+    // possibly inside that request's locks: go on from the engine.
+    auto ticket = Pool::instance().acquire(key, !force_fresh && opts.keep_alive, limit, wait_limit,
+                                           [me](Pool::Grant grant) {
+        boost::asio::post(core::Engine::instance().executor(),
+                          [me, grant = std::move(grant)]() mutable { me->on_pool_grant(std::move(grant)); });
+    });
+    if (ticket.wait_id != 0) {
+        bool withdraw;
+        {
+            std::lock_guard lock(state_mutex_);
+            pool_wait_id_ = ticket.wait_id;
+            withdraw = cancelled_;  // closed meanwhile: on_close may have missed the wait id
+        }
+        if (withdraw && Pool::instance().cancel_wait(ticket.wait_id)) {
+            {
+                std::lock_guard lock(state_mutex_);
+                pool_wait_id_ = 0;
+            }
+            boost::asio::post(core::Engine::instance().executor(),
+                              [me] { me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED)); });
+        }
+        return;
+    }
+    use_grant(std::move(ticket.grant));
+}
+
+void Request::on_pool_grant(Pool::Grant grant) {
+    {
+        std::lock_guard lock(state_mutex_);
+        pool_wait_id_ = 0;
+    }
+    if (cancelled_now()) {
+        Pool::instance().release(std::move(grant.connection));  // unused, still good
+        return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+    }
+    use_grant(std::move(grant));
+}
+
+void Request::use_grant(Pool::Grant grant) {
+    auto me = self();
+    if (grant.connection) {
+        auto strand = grant.connection->strand();
         {
             std::lock_guard lock(state_mutex_);
             exec_ = strand;
-            conn_ = std::move(pooled);
+            conn_ = std::move(grant.connection);
             conn_reused_ = true;
         }
         boost::asio::post(strand, [me] { me->write_request(); });
@@ -302,6 +361,7 @@ void Request::begin_attempt(bool force_fresh) {
         std::lock_guard lock(state_mutex_);
         exec_ = strand;
         conn_reused_ = false;
+        slot_ = std::move(grant.slot);
     }
     boost::asio::post(strand, [me] { me->connect_on_strand(); });
 }
@@ -313,7 +373,7 @@ void Request::connect_on_strand() {
         if (cancelled_) {
             // fall through to the failure below without holding the lock
         } else {
-            timer_.emplace(*exec_);
+            ensure_timer_locked();
             request.host = target_.host;
             request.port = target_.port;
             request.tls = target_.tls;
@@ -344,9 +404,11 @@ void Request::on_connected(std::error_code ec, std::unique_ptr<net::Stream> stre
             certificate_ = stream->certificate();
             certificate_errors_ = certificate_ ? certificate_->verification_errors : 0;
             conn_ = std::make_unique<Connection>(pool_key_locked(), *exec_, std::move(stream));
+            conn_->adopt_slot(std::move(slot_));
         } else if (ec) {
             certificate_errors_ = certificate_error_bits(ec);
         }
+        slot_.reset();  // no connection came of it: the place goes to the next in line
     }
     if (cancelled_now()) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
     if (ec) return finish_send(ec);
@@ -358,7 +420,7 @@ void Request::write_request() {
     {
         std::lock_guard lock(state_mutex_);
         if (!cancelled_) {
-            if (!timer_) timer_.emplace(*exec_);
+            ensure_timer_locked();
             // Also for a pooled connection: what its server presented when it was made.
             certificate_ = conn_->stream().certificate();
             certificate_errors_ = certificate_ ? certificate_->verification_errors : 0;
@@ -368,13 +430,20 @@ void Request::write_request() {
         }
     }
     if (cancelled_now()) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
-    if (!timer_ || timer_->get_executor() != boost::asio::any_io_executor(*exec_)) timer_.emplace(*exec_);
     head_bytes_ = 0;
     notify(INTERNET_STATUS_SENDING_REQUEST);
+    // A request head nearly always fits the socket's send buffer: write it now, and only wait
+    // (with the send timeout) for what did not fit.
+    std::error_code ec;
+    const std::size_t total = boost::asio::buffer_size(buffers);
+    const std::size_t written = conn_->stream().try_write_some(buffers, ec);
+    if (!ec && written == total) return on_request_written({}, written);
+    if (ec && !net::is_would_block(ec)) return on_request_written(ec, written);
+    drop_front(buffers, written);
     arm_timer(options().send_timeout_ms);
     auto me = self();
-    conn_->stream().async_write_all(std::move(buffers), [me](std::error_code ec, std::size_t n) {
-        me->on_request_written(ec, n);
+    conn_->stream().async_write_all(std::move(buffers), [me, written](std::error_code ec, std::size_t n) {
+        me->on_request_written(ec, written + n);
     });
 }
 
@@ -659,6 +728,7 @@ void Request::finish_send(std::error_code ec, bool keep_response) {
         }
         done = std::move(send_done_);
         send_done_ = nullptr;
+        slot_.reset();
     }
     if (to_close && to_close->stream().is_open() && !cancelled_now()) {
         notify(INTERNET_STATUS_CLOSING_CONNECTION);
@@ -688,28 +758,64 @@ void Request::close_connection_notify() {
 // Timers and cancellation
 // ---------------------------------------------------------------------------------------
 
+// One deadline per I/O step, but not one Asio timer operation per step: arming only moves
+// deadline_, and a single wait stays outstanding across steps (re-armed when it fires early).
+// Cancelling a wait and re-arming it for every read and write cost a handler dispatch and a
+// timerfd update each, a measurable share of a small request. The wait holds the request
+// weakly, so an idle request is not kept alive by it; destroying the timer ends the wait.
+void Request::ensure_timer_locked() {
+    if (timer_ && timer_->get_executor() == boost::asio::any_io_executor(*exec_)) return;
+    timer_.emplace(*exec_);
+    ++timer_wait_id_;  // a wait of the old timer is stale now
+    timer_waiting_ = false;
+}
+
 void Request::arm_timer(DWORD ms) {
-    if (!timer_) timer_.emplace(*exec_);
-    const unsigned generation = ++timer_generation_;
-    if (ms == 0 || ms == 0xFFFFFFFF) return;  // no limit
-    timer_->expires_after(std::chrono::milliseconds(ms));
-    auto me = self();
-    timer_->async_wait([me, generation](const boost::system::error_code& ec) {
-        if (ec || generation != me->timer_generation_) return;
-        std::shared_ptr<net::Connector> connector;
-        {
-            std::lock_guard lock(me->state_mutex_);
-            me->timed_out_ = true;
-            connector = me->connector_;
-            if (me->conn_) me->conn_->stream().close();
-        }
-        if (connector) connector->cancel();
+    std::lock_guard lock(state_mutex_);
+    ensure_timer_locked();
+    if (ms == 0 || ms == 0xFFFFFFFF) {  // no limit
+        deadline_.reset();
+        return;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    deadline_ = deadline;
+    // An outstanding wait that fires no later than the deadline re-arms itself then.
+    if (timer_waiting_ && timer_->expiry() <= deadline) return;
+    start_timer_wait_locked(deadline);
+}
+
+void Request::start_timer_wait_locked(std::chrono::steady_clock::time_point when) {
+    timer_->expires_at(when);  // ends an outstanding wait (its id is stale below)
+    const unsigned id = ++timer_wait_id_;
+    timer_waiting_ = true;
+    std::weak_ptr<Request> weak = self();
+    timer_->async_wait([weak, id](const boost::system::error_code&) {
+        if (auto me = weak.lock()) me->on_timer(id);
     });
 }
 
+void Request::on_timer(unsigned id) {
+    std::shared_ptr<net::Connector> connector;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (id != timer_wait_id_) return;  // replaced by a newer wait, or its timer is gone
+        timer_waiting_ = false;
+        if (!deadline_) return;  // no I/O step is timed now
+        if (std::chrono::steady_clock::now() < *deadline_) {
+            start_timer_wait_locked(*deadline_);
+            return;
+        }
+        deadline_.reset();
+        timed_out_ = true;
+        connector = connector_;
+        if (conn_) conn_->stream().close();
+    }
+    if (connector) connector->cancel();
+}
+
 void Request::cancel_timer() {
-    ++timer_generation_;
-    if (timer_) timer_->cancel();
+    std::lock_guard lock(state_mutex_);
+    deadline_.reset();
 }
 
 void Request::abort_io() {
@@ -722,7 +828,9 @@ void Request::abort_io() {
             return;
         }
         connector = connector_;
-        ++timer_generation_;
+        deadline_.reset();
+        ++timer_wait_id_;
+        timer_waiting_ = false;
         if (timer_) timer_->cancel();
         // Closing completes pending reads/writes with operation_aborted (never inline).
         if (conn_) conn_->stream().close();
@@ -732,10 +840,24 @@ void Request::abort_io() {
 
 void Request::on_close() {
     std::optional<Strand> strand;
+    std::uint64_t wait_id = 0;
     {
         std::lock_guard lock(state_mutex_);
         cancelled_ = true;
-        strand = exec_;
+        // Nothing to abort when no connection, connector or send is in flight (the usual close
+        // after a body was read to the end): skip the strand hop. Work that starts later checks
+        // cancelled_ first.
+        const bool idle = !conn_ && !connector_ && phase_ != Phase::sending && phase_ != Phase::receiving;
+        if (!idle) strand = exec_;
+        wait_id = pool_wait_id_;
+    }
+    if (wait_id != 0 && Pool::instance().cancel_wait(wait_id)) {
+        {
+            std::lock_guard lock(state_mutex_);
+            pool_wait_id_ = 0;
+        }
+        boost::asio::post(core::Engine::instance().executor(),
+                          [me = self()] { me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED)); });
     }
     if (strand) boost::asio::post(*strand, [me = self()] { me->abort_io(); });
     if (hidden_parent_) {
@@ -946,60 +1068,78 @@ void Request::complete_read(std::size_t filled, DWORD* read_out, core::Done done
 }
 
 void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* read_out, core::Done done) {
-    char* destination = nullptr;
-    std::size_t max = 0;
-    bool direct = false;
-    {
-        std::lock_guard lock(state_mutex_);
-        if (cancelled_) {
-            // reported below
-        } else {
-            std::error_code ec;
-            filled += take_locked(out + filled, cap - filled, ec);
-            if (ec || filled == cap || body_exhausted_locked()) {
-                // fall through to completion outside the lock
-                destination = nullptr;
-                max = ec ? 1 : 0;
-                if (ec) deferred_read_error_ = ec;
-            } else if (!conn_) {
-                deferred_read_error_ = make_error(ERROR_INTERNET_CONNECTION_ABORTED);
-                max = 1;
+    // Reads what the socket already holds without waiting (no handler dispatch per read); only
+    // when it has nothing does the read wait, under the receive timeout.
+    for (;;) {
+        char* destination = nullptr;
+        std::size_t max = 0;
+        bool direct = false;
+        {
+            std::lock_guard lock(state_mutex_);
+            if (cancelled_) {
+                // reported below
             } else {
-                direct = !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
-                if (direct) {
-                    destination = out + filled;
-                    max = cap - filled;
-                    if (framing_ == Framing::content_length)
-                        max = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining_));
+                std::error_code ec;
+                filled += take_locked(out + filled, cap - filled, ec);
+                if (ec || filled == cap || body_exhausted_locked()) {
+                    // fall through to completion outside the lock
+                    destination = nullptr;
+                    max = ec ? 1 : 0;
+                    if (ec) deferred_read_error_ = ec;
+                } else if (!conn_) {
+                    deferred_read_error_ = make_error(ERROR_INTERNET_CONNECTION_ABORTED);
+                    max = 1;
                 } else {
-                    destination = conn_->prepare(kDecodeChunk);
-                    max = conn_->free_space();
+                    direct = !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
+                    if (direct) {
+                        destination = out + filled;
+                        max = cap - filled;
+                        if (framing_ == Framing::content_length)
+                            max = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining_));
+                    } else {
+                        destination = conn_->prepare(kDecodeChunk);
+                        max = conn_->free_space();
+                    }
                 }
             }
         }
-    }
-    if (cancelled_now()) return complete_read(filled, read_out, std::move(done), make_error(ERROR_INTERNET_OPERATION_CANCELLED));
-    if (!destination) {
-        std::error_code ec;
-        if (max == 1) {
-            std::lock_guard lock(state_mutex_);
-            ec = deferred_read_error_;
-            deferred_read_error_.clear();
+        if (cancelled_now())
+            return complete_read(filled, read_out, std::move(done), make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+        if (!destination) {
+            std::error_code ec;
+            if (max == 1) {
+                std::lock_guard lock(state_mutex_);
+                ec = deferred_read_error_;
+                deferred_read_error_.clear();
+            }
+            return complete_read(filled, read_out, std::move(done), ec);
         }
-        return complete_read(filled, read_out, std::move(done), ec);
+        std::error_code ec;
+        const std::size_t n = conn_->stream().try_read_some(boost::asio::buffer(destination, max), ec);
+        if (net::is_would_block(ec)) {
+            arm_timer(read_timeout_ms_);
+            auto me = self();
+            conn_->stream().async_read_some(
+                boost::asio::buffer(destination, max),
+                [me, out, cap, filled, read_out, direct, done = std::move(done)](std::error_code ec,
+                                                                                 std::size_t n) mutable {
+                    me->on_body_data(out, cap, filled, read_out, std::move(done), direct, ec, n);
+                });
+            return;
+        }
+        if (absorb_body_data(out, filled, read_out, done, direct, ec, n)) return;
     }
-    arm_timer(read_timeout_ms_);
-    auto me = self();
-    conn_->stream().async_read_some(
-        boost::asio::buffer(destination, max),
-        [me, out, cap, filled, read_out, direct, done = std::move(done)](std::error_code ec, std::size_t n) mutable {
-            me->on_body_data(out, cap, filled, read_out, std::move(done), direct, ec, n);
-        });
 }
 
 void Request::on_body_data(char* out, std::size_t cap, std::size_t filled, DWORD* read_out, core::Done done,
                            bool direct, std::error_code ec, std::size_t n) {
     cancel_timer();
+    if (absorb_body_data(out, filled, read_out, done, direct, ec, n)) return;
+    read_into(out, cap, filled, read_out, std::move(done));
+}
+
+bool Request::absorb_body_data(char* out, std::size_t& filled, DWORD* read_out, core::Done& done, bool direct,
+                               std::error_code ec, std::size_t n) {
     if (ec) {
         bool clean_end = false;
         {
@@ -1010,8 +1150,9 @@ void Request::on_body_data(char* out, std::size_t cap, std::size_t filled, DWORD
                 clean_end = true;
             }
         }
-        if (clean_end) return read_into(out, cap, filled, read_out, std::move(done));
-        return complete_read(filled, read_out, std::move(done), map_io_error(ec, true));
+        if (clean_end) return false;
+        complete_read(filled, read_out, std::move(done), map_io_error(ec, true));
+        return true;
     }
     std::error_code decode_error;
     {
@@ -1039,8 +1180,9 @@ void Request::on_body_data(char* out, std::size_t cap, std::size_t filled, DWORD
             filled += n;
         }
     }
-    if (decode_error) return complete_read(filled, read_out, std::move(done), decode_error);
-    read_into(out, cap, filled, read_out, std::move(done));
+    if (!decode_error) return false;
+    complete_read(filled, read_out, std::move(done), decode_error);
+    return true;
 }
 
 void Request::wait_for_data(std::function<void(std::error_code)> then) {

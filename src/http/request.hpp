@@ -9,6 +9,7 @@
 #include "http/connection.hpp"
 #include "http/headers.hpp"
 #include "http/parser.hpp"
+#include "http/pool.hpp"
 #include "net/stream.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -98,6 +99,8 @@ private:
     bool cancelled_now() const;
     PoolKey pool_key_locked() const;
     void begin_attempt(bool force_fresh);
+    void on_pool_grant(Pool::Grant grant);
+    void use_grant(Pool::Grant grant);
     void connect_on_strand();
     void on_connected(std::error_code ec, std::unique_ptr<net::Stream> stream);
     void write_request();
@@ -123,13 +126,20 @@ private:
     void read_into(char* out, std::size_t cap, std::size_t filled, DWORD* read_out, core::Done done);
     void on_body_data(char* out, std::size_t cap, std::size_t filled, DWORD* read_out, core::Done done,
                       bool direct, std::error_code ec, std::size_t n);
+    // Takes in what one read delivered; true when that completed the read operation (`done`
+    // was called), false when reading goes on.
+    bool absorb_body_data(char* out, std::size_t& filled, DWORD* read_out, core::Done& done, bool direct,
+                          std::error_code ec, std::size_t n);
     void complete_read(std::size_t filled, DWORD* read_out, core::Done done, std::error_code ec);
     void wait_for_data(std::function<void(std::error_code)> then);
     std::error_code map_io_error(const std::error_code& ec, bool mid_body) const;
 
     // --- connection ownership ---
     void close_connection_notify();      // with CLOSING_CONNECTION / CONNECTION_CLOSED
+    void ensure_timer_locked();
     void arm_timer(DWORD ms);
+    void start_timer_wait_locked(std::chrono::steady_clock::time_point when);
+    void on_timer(unsigned wait_id);
     void cancel_timer();
     void abort_io();                     // on exec_: cancel everything in flight
 
@@ -162,10 +172,16 @@ private:
     // Engine side (touched on exec_, or by callers when no operation runs).
     std::optional<Strand> exec_;
     std::unique_ptr<Connection> conn_;
+    ConnectionSlot slot_;                // our place under the server's limit while connecting
+    std::uint64_t pool_wait_id_ = 0;     // non-zero while waiting in line for a connection
     bool conn_reused_ = false;
     std::shared_ptr<net::Connector> connector_;
+    // The timer lives on exec_; its bookkeeping is guarded by state_mutex_ because a wait of a
+    // timer replaced after a strand change completes on the old strand.
     std::optional<boost::asio::steady_timer> timer_;
-    unsigned timer_generation_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;  // of the timed I/O step
+    unsigned timer_wait_id_ = 0;         // identifies the outstanding wait
+    bool timer_waiting_ = false;
     ResponseHeadParser parser_;
     std::size_t head_bytes_ = 0;
     SendMode send_mode_ = SendMode::whole;

@@ -12,6 +12,20 @@ bool is_operation_aborted(const std::error_code& ec) noexcept {
     return ec == std::error_code(boost::system::error_code(boost::asio::error::operation_aborted));
 }
 
+bool is_would_block(const std::error_code& ec) noexcept {
+    return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
+}
+
+std::size_t Stream::try_read_some(boost::asio::mutable_buffer, std::error_code& ec) {
+    ec = std::make_error_code(std::errc::operation_would_block);
+    return 0;
+}
+
+std::size_t Stream::try_write_some(const std::vector<boost::asio::const_buffer>&, std::error_code& ec) {
+    ec = std::make_error_code(std::errc::operation_would_block);
+    return 0;
+}
+
 namespace detail {
 namespace {
 
@@ -38,6 +52,22 @@ public:
                                  });
     }
 
+    std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec) override {
+        if (!make_non_blocking(ec)) return 0;
+        boost::system::error_code error;
+        const std::size_t n = socket_.read_some(buffer, error);
+        ec = error;
+        return n;
+    }
+
+    std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec) override {
+        if (!make_non_blocking(ec)) return 0;
+        boost::system::error_code error;
+        const std::size_t n = socket_.write_some(buffers, error);
+        ec = error;
+        return n;
+    }
+
     void cancel() noexcept override {
         boost::system::error_code ignored;
         socket_.cancel(ignored);
@@ -52,9 +82,24 @@ public:
     std::uint16_t peer_port() const noexcept override { return peer_port_; }
 
 private:
+    // Synchronous socket calls would otherwise block; Asio's own async operations are not
+    // affected by this flag.
+    bool make_non_blocking(std::error_code& ec) {
+        if (non_blocking_) return true;
+        boost::system::error_code error;
+        socket_.non_blocking(true, error);
+        if (error) {
+            ec = error;
+            return false;
+        }
+        non_blocking_ = true;
+        return true;
+    }
+
     boost::asio::ip::tcp::socket socket_;
     std::string peer_address_;
     std::uint16_t peer_port_;
+    bool non_blocking_ = false;
 };
 
 class TlsStream final : public Stream {

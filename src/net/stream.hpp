@@ -25,6 +25,7 @@ namespace openinet::net {
 // with Asio's end-of-stream and cancellation codes without the caller juggling both libraries.
 bool is_end_of_stream(const std::error_code& ec) noexcept;
 bool is_operation_aborted(const std::error_code& ec) noexcept;
+bool is_would_block(const std::error_code& ec) noexcept;
 
 // Completion of a read or write: the error (empty on success) and the bytes transferred.
 using IoHandler = std::function<void(std::error_code, std::size_t)>;
@@ -57,6 +58,14 @@ public:
     virtual void async_read_some(boost::asio::mutable_buffer, IoHandler) = 0;
     // Writes every byte of every buffer (the memory must stay valid until the handler runs).
     virtual void async_write_all(std::vector<boost::asio::const_buffer>, IoHandler) = 0;
+    // Non-blocking attempts, for callers on the strand with no read (resp. write) pending:
+    // move what the socket can take or give right now, without waiting and without a handler
+    // dispatch. Return the bytes moved; `ec` is empty on progress, is_would_block(ec) when
+    // nothing could move now (then use the async call), or the error/eof as async_read_some
+    // would report it. The default (TLS, where records make a partial attempt awkward) always
+    // answers would-block, which is always correct.
+    virtual std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec);
+    virtual std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec);
     // Pending reads/writes complete with boost::asio::error::operation_aborted. After a cancel
     // the stream's position in the byte stream is unknown: close it, don't reuse it.
     virtual void cancel() noexcept = 0;
