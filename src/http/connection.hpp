@@ -59,9 +59,8 @@ private:
 
 class Connection {
 public:
-    Connection(PoolKey key, Strand strand, std::unique_ptr<net::Stream> stream)
-        : key_(std::move(key)), strand_(std::move(strand)), stream_(std::move(stream)) {}
-    ~Connection() { if (stream_) stream_->close(); }
+    Connection(PoolKey key, Strand strand, std::unique_ptr<net::Stream> stream);
+    ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
@@ -95,6 +94,16 @@ public:
         commit(n);
     }
 
+    // The deadline of the I/O step running now (send/receive timeout), on the strand. When it
+    // passes, the stream is closed (pending I/O completes with an error) and deadline_passed()
+    // turns true for good. The timer belongs to the connection, not to each request, and a
+    // single wait stays outstanding across steps (moved on when it fires early): arming and
+    // cancelling an Asio timer for every read and write cost a handler dispatch, a thread
+    // wake-up and a timerfd update each, a large share of a small request's CPU time.
+    void arm_deadline(std::chrono::milliseconds timeout);
+    void clear_deadline() noexcept;
+    bool deadline_passed() const noexcept;
+
     // The connection's place under the per-server limit; given up when it is destroyed.
     void adopt_slot(ConnectionSlot slot) noexcept { slot_ = std::move(slot); }
     ConnectionSlot take_slot() noexcept { return std::move(slot_); }
@@ -104,10 +113,13 @@ public:
     std::chrono::steady_clock::time_point idle_since{};
 
 private:
+    struct Deadline;
+
     ConnectionSlot slot_;  // first member: given up only after the stream has closed
     PoolKey key_;
     Strand strand_;
     std::unique_ptr<net::Stream> stream_;
+    std::shared_ptr<Deadline> deadline_;  // shared with its outstanding wait
     std::vector<char> inbound_;
     std::size_t begin_ = 0, end_ = 0;
 };

@@ -373,7 +373,6 @@ void Request::connect_on_strand() {
         if (cancelled_) {
             // fall through to the failure below without holding the lock
         } else {
-            ensure_timer_locked();
             request.host = target_.host;
             request.port = target_.port;
             request.tls = target_.tls;
@@ -420,7 +419,6 @@ void Request::write_request() {
     {
         std::lock_guard lock(state_mutex_);
         if (!cancelled_) {
-            ensure_timer_locked();
             // Also for a pooled connection: what its server presented when it was made.
             certificate_ = conn_->stream().certificate();
             certificate_errors_ = certificate_ ? certificate_->verification_errors : 0;
@@ -758,64 +756,22 @@ void Request::close_connection_notify() {
 // Timers and cancellation
 // ---------------------------------------------------------------------------------------
 
-// One deadline per I/O step, but not one Asio timer operation per step: arming only moves
-// deadline_, and a single wait stays outstanding across steps (re-armed when it fires early).
-// Cancelling a wait and re-arming it for every read and write cost a handler dispatch and a
-// timerfd update each, a measurable share of a small request. The wait holds the request
-// weakly, so an idle request is not kept alive by it; destroying the timer ends the wait.
-void Request::ensure_timer_locked() {
-    if (timer_ && timer_->get_executor() == boost::asio::any_io_executor(*exec_)) return;
-    timer_.emplace(*exec_);
-    ++timer_wait_id_;  // a wait of the old timer is stale now
-    timer_waiting_ = false;
-}
-
+// Send and receive timeouts are the connection's deadline (http/connection.hpp): it closes
+// the stream when it passes, and the step's completion (which always calls cancel_timer()
+// first) learns from it that the failure was a timeout.
 void Request::arm_timer(DWORD ms) {
-    std::lock_guard lock(state_mutex_);
-    ensure_timer_locked();
-    if (ms == 0 || ms == 0xFFFFFFFF) {  // no limit
-        deadline_.reset();
-        return;
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    deadline_ = deadline;
-    // An outstanding wait that fires no later than the deadline re-arms itself then.
-    if (timer_waiting_ && timer_->expiry() <= deadline) return;
-    start_timer_wait_locked(deadline);
-}
-
-void Request::start_timer_wait_locked(std::chrono::steady_clock::time_point when) {
-    timer_->expires_at(when);  // ends an outstanding wait (its id is stale below)
-    const unsigned id = ++timer_wait_id_;
-    timer_waiting_ = true;
-    std::weak_ptr<Request> weak = self();
-    timer_->async_wait([weak, id](const boost::system::error_code&) {
-        if (auto me = weak.lock()) me->on_timer(id);
-    });
-}
-
-void Request::on_timer(unsigned id) {
-    std::shared_ptr<net::Connector> connector;
-    {
-        std::lock_guard lock(state_mutex_);
-        if (id != timer_wait_id_) return;  // replaced by a newer wait, or its timer is gone
-        timer_waiting_ = false;
-        if (!deadline_) return;  // no I/O step is timed now
-        if (std::chrono::steady_clock::now() < *deadline_) {
-            start_timer_wait_locked(*deadline_);
-            return;
-        }
-        deadline_.reset();
-        timed_out_ = true;
-        connector = connector_;
-        if (conn_) conn_->stream().close();
-    }
-    if (connector) connector->cancel();
+    if (!conn_) return;
+    if (ms == 0 || ms == 0xFFFFFFFF) return conn_->clear_deadline();  // no limit
+    conn_->arm_deadline(std::chrono::milliseconds(ms));
 }
 
 void Request::cancel_timer() {
-    std::lock_guard lock(state_mutex_);
-    deadline_.reset();
+    if (!conn_) return;
+    conn_->clear_deadline();
+    if (conn_->deadline_passed()) {
+        std::lock_guard lock(state_mutex_);
+        timed_out_ = true;
+    }
 }
 
 void Request::abort_io() {
@@ -828,10 +784,6 @@ void Request::abort_io() {
             return;
         }
         connector = connector_;
-        deadline_.reset();
-        ++timer_wait_id_;
-        timer_waiting_ = false;
-        if (timer_) timer_->cancel();
         // Closing completes pending reads/writes with operation_aborted (never inline).
         if (conn_) conn_->stream().close();
     }

@@ -136,10 +136,7 @@ private:
 
     // --- connection ownership ---
     void close_connection_notify();      // with CLOSING_CONNECTION / CONNECTION_CLOSED
-    void ensure_timer_locked();
-    void arm_timer(DWORD ms);
-    void start_timer_wait_locked(std::chrono::steady_clock::time_point when);
-    void on_timer(unsigned wait_id);
+    void arm_timer(DWORD ms);             // on exec_, with conn_ set
     void cancel_timer();
     void abort_io();                     // on exec_: cancel everything in flight
 
@@ -176,12 +173,6 @@ private:
     std::uint64_t pool_wait_id_ = 0;     // non-zero while waiting in line for a connection
     bool conn_reused_ = false;
     std::shared_ptr<net::Connector> connector_;
-    // The timer lives on exec_; its bookkeeping is guarded by state_mutex_ because a wait of a
-    // timer replaced after a strand change completes on the old strand.
-    std::optional<boost::asio::steady_timer> timer_;
-    std::optional<std::chrono::steady_clock::time_point> deadline_;  // of the timed I/O step
-    unsigned timer_wait_id_ = 0;         // identifies the outstanding wait
-    bool timer_waiting_ = false;
     ResponseHeadParser parser_;
     std::size_t head_bytes_ = 0;
     SendMode send_mode_ = SendMode::whole;

@@ -118,8 +118,8 @@ struct AsyncBatch {
             std::lock_guard lock(mutex);
             ++finished;
             if (ok) ++good;
+            cv.notify_all();
         }
-        cv.notify_all();
         InternetCloseHandle(t->request);  // HANDLE_CLOSING frees t
     }
 
@@ -141,10 +141,9 @@ struct AsyncBatch {
         if (status == INTERNET_STATUS_HANDLE_CLOSING) {
             AsyncBatch* batch = t->batch;
             delete t;
-            {
-                std::lock_guard lock(batch->mutex);
-                ++batch->closed;
-            }
+            // Notified under the lock: the test may destroy the batch as soon as it is released.
+            std::lock_guard lock(batch->mutex);
+            ++batch->closed;
             batch->cv.notify_all();
             return;
         }
