@@ -102,8 +102,10 @@ Pool::Ticket Pool::acquire(const PoolKey& key, bool reuse_idle, std::size_t limi
             if (wait_limit) waiter.deadline = std::chrono::steady_clock::now() + *wait_limit;
             waiter.on_grant = std::move(on_grant);
             ticket.wait_id = waiter.id;
+            // Waiters mostly share one timeout, so a new deadline is rarely the earliest.
+            const bool earliest = waiter.deadline && (!wait_timer_expiry_ || *waiter.deadline < *wait_timer_expiry_);
             server.waiters.push_back(std::move(waiter));
-            arm_wait_timer_locked();
+            if (earliest) arm_wait_timer_locked();
         }
     }
     for (auto& c : dropped) discard(std::move(c));

@@ -305,10 +305,13 @@ void Request::begin_attempt(bool force_fresh) {
     if (opts.connect_timeout_ms != 0 && opts.connect_timeout_ms != 0xFFFFFFFF)
         wait_limit = std::chrono::milliseconds(opts.connect_timeout_ms);
     // The grant of a wait arrives on whatever thread gave the connection or its place up,
-    // possibly inside that request's locks: go on from the engine.
+    // possibly inside that request's locks: go on from a handed-over connection's strand (where
+    // the request continues anyway), or from the engine.
     auto ticket = Pool::instance().acquire(key, !force_fresh && opts.keep_alive, limit, wait_limit,
                                            [me](Pool::Grant grant) {
-        boost::asio::post(core::Engine::instance().executor(),
+        auto executor = grant.connection ? boost::asio::any_io_executor(grant.connection->strand())
+                                         : core::Engine::instance().executor();
+        boost::asio::post(executor,
                           [me, grant = std::move(grant)]() mutable { me->on_pool_grant(std::move(grant)); });
     });
     if (ticket.wait_id != 0) {
@@ -353,6 +356,7 @@ void Request::use_grant(Pool::Grant grant) {
             conn_ = std::move(grant.connection);
             conn_reused_ = true;
         }
+        if (strand.running_in_this_thread()) return write_request();  // a handed-over connection
         boost::asio::post(strand, [me] { me->write_request(); });
         return;
     }
