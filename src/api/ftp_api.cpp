@@ -271,20 +271,17 @@ HINTERNET open_file(HINTERNET h, const Char* name, DWORD access, DWORD flags, DW
 
 constexpr std::size_t kFileChunk = 256 * 1024;
 
-// Win32 numbers for local file failures that wininet.h does not define.
-constexpr DWORD kErrorPathNotFound = 3, kErrorAccessDenied = 5, kErrorWriteFault = 29, kErrorDiskFull = 112;
-
 std::error_code errno_error(int err) {
     switch (err) {
     case ENOENT: return make_error(ERROR_FILE_NOT_FOUND);
-    case ENOTDIR: return make_error(kErrorPathNotFound);
+    case ENOTDIR: return make_error(ERROR_PATH_NOT_FOUND);
     case EEXIST: return make_error(ERROR_FILE_EXISTS);
-    case ENOSPC: return make_error(kErrorDiskFull);
+    case ENOSPC: return make_error(ERROR_DISK_FULL);
     case EACCES:
     case EPERM:
-    case EROFS: return make_error(kErrorAccessDenied);
+    case EROFS: return make_error(ERROR_ACCESS_DENIED);
     case ENOMEM: return make_error(ERROR_NOT_ENOUGH_MEMORY);
-    default: return make_error(kErrorWriteFault);
+    default: return make_error(ERROR_WRITE_FAULT);
     }
 }
 
@@ -421,7 +418,7 @@ BOOL put_file(HINTERNET h, const Char* local, const Char* remote, DWORD flags, D
     job->fd = ::open(local_path->c_str(), O_RDONLY | O_CLOEXEC);
     if (job->fd < 0) return fail(errno_error(errno));
     struct stat info{};
-    if (::fstat(job->fd, &info) != 0 || S_ISDIR(info.st_mode)) return fail(kErrorAccessDenied);
+    if (::fstat(job->fd, &info) != 0 || S_ISDIR(info.st_mode)) return fail(ERROR_ACCESS_DENIED);
     connection->take_restart();
     const auto type = connection->resolve_type(flags);
     auto result = connection->run(context, [job, remote_path = std::move(*remote_path), type](
