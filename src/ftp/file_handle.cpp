@@ -103,18 +103,26 @@ std::error_code FileHandle::file_size(std::uint64_t& size) const {
     return {};
 }
 
+std::error_code FileHandle::take_deferred_error() {
+    std::error_code ec;
+    {
+        std::lock_guard lock(state_mutex_);
+        std::swap(ec, deferred_error_);
+    }
+    // The reply that ended the transfer, not the one that opened it (published outside the
+    // lock: it asks the session for its last reply).
+    if (ec) connection()->publish_response(ec);
+    return ec;
+}
+
 std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWORD flags, DWORD_PTR ctx) {
     if (mode_ == Mode::upload) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
     char* out = static_cast<char*>(buffer);
     const bool no_wait = (flags & IRF_NO_WAIT) != 0;
     std::size_t got = 0;
+    if (auto ec = take_deferred_error()) return ec;
     {
         std::lock_guard lock(state_mutex_);
-        if (deferred_error_) {
-            auto ec = deferred_error_;
-            deferred_error_.clear();
-            return ec;
-        }
         got = std::min<std::size_t>(size, lookahead_end_ - lookahead_begin_);
         if (got > 0) {
             std::memcpy(out, lookahead_.data() + lookahead_begin_, got);
@@ -237,13 +245,9 @@ void FileHandle::read_into_lookahead(std::function<void(std::error_code)> then) 
 
 std::error_code FileHandle::query_data_available(DWORD* available, DWORD /*flags*/, DWORD_PTR ctx) {
     if (mode_ == Mode::upload) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
+    if (auto ec = take_deferred_error()) return ec;
     {
         std::lock_guard lock(state_mutex_);
-        if (deferred_error_) {
-            auto ec = deferred_error_;
-            deferred_error_.clear();
-            return ec;
-        }
         if (lookahead_end_ > lookahead_begin_ || ended_) {
             *available = static_cast<DWORD>(lookahead_end_ - lookahead_begin_);
             return {};

@@ -51,6 +51,9 @@ private:
     void fill_from_lookahead(char* out, std::size_t size, std::size_t got, DWORD* read_out, core::Done done);
     void read_into_lookahead(std::function<void(std::error_code)> then);
     void upload_finished(std::error_code ec);
+    // The failure a previous read left for this one (cleared), with its reply published for
+    // InternetGetLastResponseInfo; empty when there is none.
+    std::error_code take_deferred_error();
 
     const Mode mode_;
     const std::string path_;
