@@ -2,6 +2,7 @@
 // does), W→UTF-8 conversion, then one call into the FTP handles (src/ftp/*_handle.*).
 // docs/internals/ftp.md describes what each call sends.
 #include "core/connection.hpp"
+#include "api/last_error.hpp"
 #include "core/error.hpp"
 #include "core/object.hpp"
 #include "core/operation.hpp"
@@ -31,30 +32,9 @@ using openinet::ftp::ConnectionHandle;
 using openinet::ftp::FileHandle;
 using openinet::ftp::FindHandle;
 
+using namespace openinet::api;
+
 namespace {
-
-BOOL fail(const std::error_code& ec) {
-    set_last_error(ec);
-    return FALSE;
-}
-
-BOOL fail(DWORD code) {
-    set_last_error(code);
-    return FALSE;
-}
-
-BOOL outcome(const core::CallResult& r) {
-    if (r.ok) {
-        set_last_error(ERROR_SUCCESS);
-        return TRUE;
-    }
-    return fail(r.error);
-}
-
-HINTERNET fail_handle(const std::error_code& ec) {
-    set_last_error(ec);
-    return nullptr;
-}
 
 std::optional<std::string> text_of(const char* s) { return s ? std::optional<std::string>(s) : std::nullopt; }
 std::optional<std::string> text_of(const wchar_t* s) { return text::to_utf8_nullable(s); }

@@ -1,6 +1,7 @@
 // The HTTP part of the C API: argument checks, W→UTF-8 conversion, handle lookup, then one
 // call into http::Request. InternetReadFile & co. live with the generic functions (core).
 #include "core/connection.hpp"
+#include "api/last_error.hpp"
 #include "core/error.hpp"
 #include "core/object.hpp"
 #include "core/session.hpp"
@@ -17,25 +18,9 @@
 
 using namespace openinet;
 
+using namespace openinet::api;
+
 namespace {
-
-BOOL fail(const std::error_code& ec) {
-    set_last_error(ec);
-    return FALSE;
-}
-
-BOOL fail(DWORD code) {
-    set_last_error(code);
-    return FALSE;
-}
-
-BOOL outcome(const core::CallResult& r) {
-    if (r.ok) {
-        set_last_error(ERROR_SUCCESS);
-        return TRUE;
-    }
-    return fail(r.error);
-}
 
 // (DWORD)-1 means NUL-terminated for header strings.
 std::string headers_a(LPCSTR headers, DWORD length) {

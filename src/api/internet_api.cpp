@@ -1,6 +1,7 @@
 // Exported session/handle/option/data-transfer functions: check arguments, convert W strings
 // once, look the handle up, call the implementation, set the thread's last error.
 #include "core/connection.hpp"
+#include "api/last_error.hpp"
 #include "core/error.hpp"
 #include "core/object.hpp"
 #include "core/options.hpp"
@@ -15,24 +16,9 @@
 using namespace openinet;
 using openinet::core::Object;
 
+using namespace openinet::api;
+
 namespace {
-
-BOOL fail(DWORD code) {
-    set_last_error(code);
-    return FALSE;
-}
-
-BOOL fail(const std::error_code& ec) {
-    set_last_error(ec);
-    return FALSE;
-}
-
-BOOL succeed() {
-    set_last_error(ERROR_SUCCESS);
-    return TRUE;
-}
-
-BOOL outcome(const std::error_code& ec) { return ec ? fail(ec) : succeed(); }
 
 std::string narrow(const char* s) { return s ? std::string(s) : std::string(); }
 std::string narrow(const wchar_t* s) { return text::to_utf8(s); }

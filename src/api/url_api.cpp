@@ -1,6 +1,8 @@
 // The exported URL helpers: InternetCrackUrl, InternetCreateUrl, InternetCanonicalizeUrl
 // and InternetCombineUrl (A and W). They check arguments, convert W strings once, call
 // openinet::url and copy results out with WinInet's buffer rules.
+#include "api/last_error.hpp"
+
 #include <openinet/wininet.h>
 
 #include "core/text.hpp"
@@ -19,19 +21,10 @@ namespace {
 
 using namespace openinet;
 
-BOOL fail(DWORD error)
-{
-    SetLastError(error);
-    return FALSE;
-}
+using api::fail;
+using api::succeed;
 
 BOOL fail(url::Error error) { return fail(static_cast<DWORD>(error)); }
-
-BOOL succeed()
-{
-    SetLastError(ERROR_SUCCESS);
-    return TRUE;
-}
 
 // WinInet treats a URL length as a maximum: the text also ends at an earlier NUL.
 // 0 means NUL-terminated.
