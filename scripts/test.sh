@@ -36,7 +36,7 @@ configure_and_build "$preset" "${targets[@]}"
 
 build_dir=$OPENINET_ROOT/build/$preset
 export GTEST_FILTER=$filter
-export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=1 second_deadlock_stack=1"}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=1 second_deadlock_stack=1 suppressions=$OPENINET_ROOT/scripts/tsan.supp"}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-"detect_leaks=1"}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-"print_stacktrace=1 halt_on_error=1"}
 
