@@ -89,8 +89,11 @@ Error split_host_and_port(std::string_view url, std::size_t start, std::size_t e
 // "/C:/a%20b" → "C:\a b" (the "file:///" form is decoded), "C:/a%20b" → "C:\a%20b",
 // and a trailing "." or ".." segment gains a backslash. Paths without a drive letter are
 // left alone: on this platform they are POSIX paths.
-std::string file_path_text(std::string text, std::uint32_t flags)
+std::string file_path_text(std::string_view source, std::uint32_t flags)
 {
+    // Built here rather than passed in by value: GCC 12 reports a moved-in short string as
+    // "maybe uninitialized" (a false positive of -Wmaybe-uninitialized with SSO).
+    std::string text(source);
     auto drive_at = [&](std::size_t i) {
         return text.size() >= i + 2 && detail::is_ascii_alpha(text[i]) &&
                (text[i + 1] == ':' || text[i + 1] == '|');
@@ -200,10 +203,10 @@ std::string copied_text(std::string_view url, const CrackedUrl& cracked, Part pa
     case Part::extra: range = cracked.extra; break;
     }
     if (!range.present) return {};
-    std::string text(url.substr(range.offset, range.length));
+    const std::string_view source = url.substr(range.offset, range.length);
+    if (part == Part::path && cracked.scheme == Scheme::file) return file_path_text(source, flags);
+    std::string text(source);
     if (part == Part::scheme) return text;
-    if (part == Part::path && cracked.scheme == Scheme::file)
-        return file_path_text(std::move(text), flags);
     if (flags & (flag::decode | flag::escape)) return percent_decode(text);
     return text;
 }
