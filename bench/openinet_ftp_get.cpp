@@ -19,6 +19,8 @@
 // All URLs are ftp://HOST[:PORT]/PATH on one server, fetched as the anonymous user. Without
 // -o/-d the bodies are discarded. Exits non-zero on any failure (printing the WinInet error
 // number and the server's last reply) and, with --expect-size, on a file of another length.
+#include "client_common.hpp"
+
 #include <openinet/wininet.h>
 
 #include <fcntl.h>
@@ -41,12 +43,6 @@
 
 namespace {
 
-constexpr DWORD read_buffer_size = 1 << 20;
-
-// Left uninitialised so that only the pages a transfer really fills count towards the peak
-// RSS (M zero-filled buffers would add M MiB that no small download needs).
-using ReadBuffer = std::unique_ptr<char[]>;
-ReadBuffer make_read_buffer() { return std::make_unique_for_overwrite<char[]>(read_buffer_size); }
 // Cache flags as a Windows program fetching fresh files would pass them.
 constexpr DWORD file_flags = FTP_TRANSFER_TYPE_BINARY | INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE;
 const char* const agent = "openinet_ftp_get";
@@ -62,107 +58,24 @@ struct Options {
   std::vector<std::string> urls;
 };
 
-struct Target {
-  std::string host;
-  INTERNET_PORT port = INTERNET_DEFAULT_FTP_PORT;
-  std::vector<std::string> paths;  // one per URL
-};
+using namespace bench;
 
 Options options;
 Target target;
 int shared_output_fd = -1;
 
-std::string last_response_info() {
-  char text[512];
-  DWORD error = 0;
-  DWORD length = sizeof text;
-  if (!InternetGetLastResponseInfoA(&error, text, &length) || length == 0) return {};
-  std::string reply(text, length < sizeof text ? length : sizeof text - 1);
-  while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
-  return reply;
-}
-
-[[noreturn]] void die(const std::string& what, const std::string& detail = {}) {
-  std::fprintf(stderr, "openinet_ftp_get: %s%s%s\n", what.c_str(), detail.empty() ? "" : ": ", detail.c_str());
-  std::fflush(stderr);
-  std::_Exit(1);
-}
-
-[[noreturn]] void die_with_error(const char* call, DWORD error, const std::string& url) {
-  std::string message = std::string(call) + " failed with error " + std::to_string(error);
-  if (std::string reply = last_response_info(); !reply.empty()) message += " (server: " + reply + ")";
-  die(message, url);
-}
-
-[[noreturn]] void die_with_last_error(const char* call, const std::string& url) {
-  die_with_error(call, GetLastError(), url);
-}
-
-void split_url(const std::string& url, std::string& host, INTERNET_PORT& port, std::string& path) {
-  constexpr std::string_view scheme = "ftp://";
-  if (url.compare(0, scheme.size(), scheme) != 0) die("only ftp:// URLs are supported", url);
-  std::string_view rest = std::string_view(url).substr(scheme.size());
-  std::size_t slash = rest.find('/');
-  if (slash == std::string_view::npos || slash + 1 == rest.size()) die("the URL names no file", url);
-  std::string_view authority = rest.substr(0, slash);
-  if (authority.find('@') != std::string_view::npos) die("user names in URLs are not supported", url);
-  path = std::string(rest.substr(slash));
-  std::size_t colon = authority.rfind(':');
-  port = INTERNET_DEFAULT_FTP_PORT;
-  if (colon != std::string_view::npos) {
-    unsigned long value = std::strtoul(std::string(authority.substr(colon + 1)).c_str(), nullptr, 10);
-    if (value == 0 || value > 65535) die("bad port in URL", url);
-    port = static_cast<INTERNET_PORT>(value);
-    authority = authority.substr(0, colon);
-  }
-  if (authority.empty()) die("no host in URL", url);
-  host = std::string(authority);
-}
-
-void crack_urls() {
-  target.paths.reserve(options.urls.size());
-  for (const std::string& url : options.urls) {
-    std::string host, path;
-    INTERNET_PORT port;
-    split_url(url, host, port, path);
-    if (target.paths.empty()) {
-      target.host = host;
-      target.port = port;
-    } else if (host != target.host || port != target.port) {
-      die("all URLs must name the same server", url);
-    }
-    target.paths.push_back(std::move(path));
-  }
-}
-
-void write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      die("write failed", std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
 std::string output_path_for(std::size_t url_index) {
   if (!options.output_dir) return options.output_file ? options.output_file : "";
-  const std::string& path = target.paths[url_index];
-  return std::string(options.output_dir) + "/" + path.substr(path.rfind('/') + 1);
+  return file_in_directory(options.output_dir, target.paths[url_index]);
 }
 
 int open_output_for(std::size_t url_index) {
   if (!options.output_dir) return shared_output_fd;
-  std::string file = output_path_for(url_index);
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) die("cannot open output", file);
-  return fd;
+  return open_output_file(output_path_for(url_index));
 }
 
 void close_output(int fd) {
-  if (options.output_dir && ::close(fd) != 0) die("cannot write output", std::strerror(errno));
+  if (options.output_dir) close_output_file(fd);
 }
 
 void check_size(unsigned long long received, const std::string& url) {
@@ -443,12 +356,10 @@ void parse_options(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  program_name = "openinet_ftp_get";
   parse_options(argc, argv);
-  crack_urls();
-  if (options.output_file && !options.get_file) {
-    shared_output_fd = ::open(options.output_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (shared_output_fd < 0) die("cannot open output", options.output_file);
-  }
+  target = crack_same_server(options.urls, INTERNET_SCHEME_FTP, true);
+  if (options.output_file && !options.get_file) shared_output_fd = open_output_file(options.output_file);
 
   HINTERNET session =
       InternetOpenA(agent, INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, options.async ? INTERNET_FLAG_ASYNC : 0);
@@ -462,6 +373,6 @@ int main(int argc, char** argv) {
     run_sync(session);
 
   if (!InternetCloseHandle(session)) die_with_last_error("InternetCloseHandle(session)", "");
-  if (shared_output_fd >= 0 && ::close(shared_output_fd) != 0) die("cannot write output", std::strerror(errno));
+  if (shared_output_fd >= 0) close_output_file(shared_output_fd);
   return 0;
 }

@@ -16,6 +16,8 @@
 // All URLs are http://HOST[:PORT]/PATH on one server. Without -o/-d the bodies are
 // discarded. Exits non-zero on any failure (printing the WinInet error number), on a
 // status other than 200 and on a body whose length differs from its Content-Length.
+#include "client_common.hpp"
+
 #include <openinet/wininet.h>
 
 #include <fcntl.h>
@@ -37,12 +39,6 @@
 
 namespace {
 
-constexpr DWORD read_buffer_size = 1 << 20;
-
-// Left uninitialised so that only the pages a transfer really fills count towards
-// the peak RSS (50 zero-filled buffers would add 50 MiB that no download needs).
-using ReadBuffer = std::unique_ptr<char[]>;
-ReadBuffer make_read_buffer() { return std::make_unique_for_overwrite<char[]>(read_buffer_size); }
 constexpr DWORD request_flags =
     INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE | INTERNET_FLAG_KEEP_CONNECTION;
 const char* const agent = "openinet_get";
@@ -57,88 +53,19 @@ struct Options {
   std::vector<std::string> urls;
 };
 
-struct Target {
-  std::string host;
-  INTERNET_PORT port = 80;
-  std::vector<std::string> paths;  // one per URL
-};
+using namespace bench;
 
 Options options;
 Target target;
 int shared_output_fd = -1;
 
-[[noreturn]] void die(const std::string& what, const std::string& detail = {}) {
-  std::fprintf(stderr, "openinet_get: %s%s%s\n", what.c_str(), detail.empty() ? "" : ": ",
-               detail.c_str());
-  std::fflush(stderr);
-  std::_Exit(1);
-}
-
-[[noreturn]] void die_with_last_error(const char* call, const std::string& url) {
-  die(std::string(call) + " failed with error " + std::to_string(GetLastError()), url);
-}
-
-void split_url(const std::string& url, std::string& host, INTERNET_PORT& port, std::string& path) {
-  constexpr std::string_view scheme = "http://";
-  if (url.compare(0, scheme.size(), scheme) != 0) die("only http:// URLs are supported", url);
-  std::string_view rest = std::string_view(url).substr(scheme.size());
-  std::size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  std::size_t colon = authority.rfind(':');
-  port = 80;
-  if (colon != std::string_view::npos) {
-    unsigned long value = std::strtoul(std::string(authority.substr(colon + 1)).c_str(), nullptr, 10);
-    if (value == 0 || value > 65535) die("bad port in URL", url);
-    port = static_cast<INTERNET_PORT>(value);
-    authority = authority.substr(0, colon);
-  }
-  if (authority.empty()) die("no host in URL", url);
-  host = std::string(authority);
-}
-
-void crack_urls() {
-  target.paths.reserve(options.urls.size());
-  for (const std::string& url : options.urls) {
-    std::string host, path;
-    INTERNET_PORT port;
-    split_url(url, host, port, path);
-    if (target.paths.empty()) {
-      target.host = host;
-      target.port = port;
-    } else if (host != target.host || port != target.port) {
-      die("all URLs must name the same server", url);
-    }
-    target.paths.push_back(std::move(path));
-  }
-}
-
-void write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      die("write failed", std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
 int open_output_for(std::size_t url_index) {
   if (!options.output_dir) return shared_output_fd;
-  const std::string& path = target.paths[url_index];
-  std::size_t slash = path.rfind('/');
-  std::string name = path.substr(slash + 1);
-  if (name.empty()) name = "index.html";
-  std::string file = std::string(options.output_dir) + "/" + name;
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) die("cannot open output", file);
-  return fd;
+  return open_output_file(file_in_directory(options.output_dir, target.paths[url_index]));
 }
 
 void close_output(int fd) {
-  if (options.output_dir && ::close(fd) != 0) die("cannot write output", std::strerror(errno));
+  if (options.output_dir) close_output_file(fd);
 }
 
 // Checks the response head: status 200; returns the Content-Length (-1 when absent).
@@ -381,12 +308,10 @@ void parse_options(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  program_name = "openinet_get";
   parse_options(argc, argv);
-  crack_urls();
-  if (options.output_file) {
-    shared_output_fd = ::open(options.output_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (shared_output_fd < 0) die("cannot open output", options.output_file);
-  }
+  target = crack_same_server(options.urls, INTERNET_SCHEME_HTTP, false);
+  if (options.output_file) shared_output_fd = open_output_file(options.output_file);
 
   HINTERNET session =
       InternetOpenA(agent, INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, options.async ? INTERNET_FLAG_ASYNC : 0);
@@ -405,6 +330,6 @@ int main(int argc, char** argv) {
 
   if (!InternetCloseHandle(connection)) die_with_last_error("InternetCloseHandle(connection)", "");
   if (!InternetCloseHandle(session)) die_with_last_error("InternetCloseHandle(session)", "");
-  if (shared_output_fd >= 0 && ::close(shared_output_fd) != 0) die("cannot write output", std::strerror(errno));
+  if (shared_output_fd >= 0) close_output_file(shared_output_fd);
   return 0;
 }
