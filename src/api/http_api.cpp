@@ -215,107 +215,135 @@ extern "C" {
 HINTERNET WINAPI HttpOpenRequestA(HINTERNET hConnect, LPCSTR lpszVerb, LPCSTR lpszObjectName,
                                   LPCSTR lpszVersion, LPCSTR lpszReferrer, LPCSTR* lplpszAcceptTypes,
                                   DWORD dwFlags, DWORD_PTR dwContext) {
-    auto opt = [](LPCSTR s) { return s ? std::optional<std::string>(s) : std::nullopt; };
-    std::vector<std::string> types;
-    for (std::size_t i = 0; lplpszAcceptTypes && i < kMaxAcceptTypes && lplpszAcceptTypes[i]; ++i)
-        types.emplace_back(lplpszAcceptTypes[i]);
-    return open_request(hConnect, opt(lpszVerb), opt(lpszObjectName), opt(lpszVersion), opt(lpszReferrer),
-                        std::move(types), dwFlags, dwContext);
+    return guarded<HINTERNET>(nullptr, [&]() -> HINTERNET {
+        auto opt = [](LPCSTR s) { return s ? std::optional<std::string>(s) : std::nullopt; };
+        std::vector<std::string> types;
+        for (std::size_t i = 0; lplpszAcceptTypes && i < kMaxAcceptTypes && lplpszAcceptTypes[i]; ++i)
+            types.emplace_back(lplpszAcceptTypes[i]);
+        return open_request(hConnect, opt(lpszVerb), opt(lpszObjectName), opt(lpszVersion), opt(lpszReferrer),
+                            std::move(types), dwFlags, dwContext);
+    });
 }
 
 HINTERNET WINAPI HttpOpenRequestW(HINTERNET hConnect, LPCWSTR lpszVerb, LPCWSTR lpszObjectName,
                                   LPCWSTR lpszVersion, LPCWSTR lpszReferrer, LPCWSTR* lplpszAcceptTypes,
                                   DWORD dwFlags, DWORD_PTR dwContext) {
-    std::vector<std::string> types;
-    for (std::size_t i = 0; lplpszAcceptTypes && i < kMaxAcceptTypes && lplpszAcceptTypes[i]; ++i)
-        types.push_back(text::to_utf8(lplpszAcceptTypes[i]));
-    return open_request(hConnect, text::to_utf8_nullable(lpszVerb), text::to_utf8_nullable(lpszObjectName),
-                        text::to_utf8_nullable(lpszVersion), text::to_utf8_nullable(lpszReferrer),
-                        std::move(types), dwFlags, dwContext);
+    return guarded<HINTERNET>(nullptr, [&]() -> HINTERNET {
+        std::vector<std::string> types;
+        for (std::size_t i = 0; lplpszAcceptTypes && i < kMaxAcceptTypes && lplpszAcceptTypes[i]; ++i)
+            types.push_back(text::to_utf8(lplpszAcceptTypes[i]));
+        return open_request(hConnect, text::to_utf8_nullable(lpszVerb), text::to_utf8_nullable(lpszObjectName),
+                            text::to_utf8_nullable(lpszVersion), text::to_utf8_nullable(lpszReferrer),
+                            std::move(types), dwFlags, dwContext);
+    });
 }
 
 BOOL WINAPI HttpAddRequestHeadersA(HINTERNET hRequest, LPCSTR lpszHeaders, DWORD dwHeadersLength,
                                    DWORD dwModifiers) {
-    if (!lpszHeaders || dwHeadersLength == 0) {
-        std::error_code ec;
-        if (!find_request(hRequest, ec)) return fail(ec);
-        return fail(ERROR_INVALID_PARAMETER);
-    }
-    return add_headers(hRequest, headers_a(lpszHeaders, dwHeadersLength), dwModifiers);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!lpszHeaders || dwHeadersLength == 0) {
+            std::error_code ec;
+            if (!find_request(hRequest, ec)) return fail(ec);
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        return add_headers(hRequest, headers_a(lpszHeaders, dwHeadersLength), dwModifiers);
+    });
 }
 
 BOOL WINAPI HttpAddRequestHeadersW(HINTERNET hRequest, LPCWSTR lpszHeaders, DWORD dwHeadersLength,
                                    DWORD dwModifiers) {
-    if (!lpszHeaders) {
-        std::error_code ec;
-        if (!find_request(hRequest, ec)) return fail(ec);
-        return fail(ERROR_INVALID_PARAMETER);
-    }
-    return add_headers(hRequest, headers_w(lpszHeaders, dwHeadersLength), dwModifiers);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!lpszHeaders) {
+            std::error_code ec;
+            if (!find_request(hRequest, ec)) return fail(ec);
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        return add_headers(hRequest, headers_w(lpszHeaders, dwHeadersLength), dwModifiers);
+    });
 }
 
 BOOL WINAPI HttpSendRequestA(HINTERNET hRequest, LPCSTR lpszHeaders, DWORD dwHeadersLength,
                              LPVOID lpOptional, DWORD dwOptionalLength) {
-    if (lpszHeaders && dwHeadersLength == 0 && lpszHeaders[0] != '\0') {
-        std::error_code ec;
-        if (!find_request(hRequest, ec)) return fail(ec);
-        return fail(ERROR_INVALID_PARAMETER);
-    }
-    return send_request(hRequest, headers_a(lpszHeaders, dwHeadersLength), lpOptional, dwOptionalLength);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (lpszHeaders && dwHeadersLength == 0 && lpszHeaders[0] != '\0') {
+            std::error_code ec;
+            if (!find_request(hRequest, ec)) return fail(ec);
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        return send_request(hRequest, headers_a(lpszHeaders, dwHeadersLength), lpOptional, dwOptionalLength);
+    });
 }
 
 BOOL WINAPI HttpSendRequestW(HINTERNET hRequest, LPCWSTR lpszHeaders, DWORD dwHeadersLength,
                              LPVOID lpOptional, DWORD dwOptionalLength) {
-    return send_request(hRequest, headers_w(lpszHeaders, dwHeadersLength), lpOptional, dwOptionalLength);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        return send_request(hRequest, headers_w(lpszHeaders, dwHeadersLength), lpOptional, dwOptionalLength);
+    });
 }
 
 BOOL WINAPI HttpSendRequestExA(HINTERNET hRequest, LPINTERNET_BUFFERSA lpBuffersIn,
                                LPINTERNET_BUFFERSA lpBuffersOut, DWORD dwFlags, DWORD_PTR dwContext) {
-    std::string headers;
-    if (lpBuffersIn && lpBuffersIn->lpcszHeader)
-        headers = headers_a(lpBuffersIn->lpcszHeader, lpBuffersIn->dwHeadersLength);
-    return send_request_ex(hRequest, lpBuffersIn, lpBuffersOut, dwFlags, dwContext, std::move(headers));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        std::string headers;
+        if (lpBuffersIn && lpBuffersIn->lpcszHeader)
+            headers = headers_a(lpBuffersIn->lpcszHeader, lpBuffersIn->dwHeadersLength);
+        return send_request_ex(hRequest, lpBuffersIn, lpBuffersOut, dwFlags, dwContext, std::move(headers));
+    });
 }
 
 BOOL WINAPI HttpSendRequestExW(HINTERNET hRequest, LPINTERNET_BUFFERSW lpBuffersIn,
                                LPINTERNET_BUFFERSW lpBuffersOut, DWORD dwFlags, DWORD_PTR dwContext) {
-    std::string headers;
-    if (lpBuffersIn && lpBuffersIn->lpcszHeader)
-        headers = headers_w(lpBuffersIn->lpcszHeader, lpBuffersIn->dwHeadersLength);
-    return send_request_ex(hRequest, lpBuffersIn, lpBuffersOut, dwFlags, dwContext, std::move(headers));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        std::string headers;
+        if (lpBuffersIn && lpBuffersIn->lpcszHeader)
+            headers = headers_w(lpBuffersIn->lpcszHeader, lpBuffersIn->dwHeadersLength);
+        return send_request_ex(hRequest, lpBuffersIn, lpBuffersOut, dwFlags, dwContext, std::move(headers));
+    });
 }
 
 BOOL WINAPI HttpEndRequestA(HINTERNET hRequest, LPINTERNET_BUFFERSA lpBuffersOut, DWORD dwFlags,
                             DWORD_PTR dwContext) {
-    return end_request(hRequest, lpBuffersOut, dwContext);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        return end_request(hRequest, lpBuffersOut, dwContext);
+    });
 }
 
 BOOL WINAPI HttpEndRequestW(HINTERNET hRequest, LPINTERNET_BUFFERSW lpBuffersOut, DWORD dwFlags,
                             DWORD_PTR dwContext) {
-    return end_request(hRequest, lpBuffersOut, dwContext);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        return end_request(hRequest, lpBuffersOut, dwContext);
+    });
 }
 
 BOOL WINAPI HttpQueryInfoA(HINTERNET hRequest, DWORD dwInfoLevel, LPVOID lpBuffer,
                            LPDWORD lpdwBufferLength, LPDWORD lpdwIndex) {
-    return query_info(hRequest, dwInfoLevel, lpBuffer, lpdwBufferLength, lpdwIndex, false);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        return query_info(hRequest, dwInfoLevel, lpBuffer, lpdwBufferLength, lpdwIndex, false);
+    });
 }
 
 BOOL WINAPI HttpQueryInfoW(HINTERNET hRequest, DWORD dwInfoLevel, LPVOID lpBuffer,
                            LPDWORD lpdwBufferLength, LPDWORD lpdwIndex) {
-    return query_info(hRequest, dwInfoLevel, lpBuffer, lpdwBufferLength, lpdwIndex, true);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        return query_info(hRequest, dwInfoLevel, lpBuffer, lpdwBufferLength, lpdwIndex, true);
+    });
 }
 
 HINTERNET WINAPI InternetOpenUrlA(HINTERNET hInternet, LPCSTR lpszUrl, LPCSTR lpszHeaders,
                                   DWORD dwHeadersLength, DWORD dwFlags, DWORD_PTR dwContext) {
-    return open_url(hInternet, lpszUrl ? std::string(lpszUrl) : std::string(),
-                    headers_a(lpszHeaders, dwHeadersLength ? dwHeadersLength : static_cast<DWORD>(-1)),
-                    dwFlags, dwContext);
+    return guarded<HINTERNET>(nullptr, [&]() -> HINTERNET {
+        return open_url(hInternet, lpszUrl ? std::string(lpszUrl) : std::string(),
+                        headers_a(lpszHeaders, dwHeadersLength ? dwHeadersLength : static_cast<DWORD>(-1)),
+                        dwFlags, dwContext);
+    });
 }
 
 HINTERNET WINAPI InternetOpenUrlW(HINTERNET hInternet, LPCWSTR lpszUrl, LPCWSTR lpszHeaders,
                                   DWORD dwHeadersLength, DWORD dwFlags, DWORD_PTR dwContext) {
-    return open_url(hInternet, lpszUrl ? text::to_utf8(lpszUrl) : std::string(),
-                    headers_w(lpszHeaders, dwHeadersLength), dwFlags, dwContext);
+    return guarded<HINTERNET>(nullptr, [&]() -> HINTERNET {
+        return open_url(hInternet, lpszUrl ? text::to_utf8(lpszUrl) : std::string(),
+                        headers_w(lpszHeaders, dwHeadersLength), dwFlags, dwContext);
+    });
 }
 
 }  // extern "C"

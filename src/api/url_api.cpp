@@ -23,6 +23,7 @@ using namespace openinet;
 
 using api::fail;
 using api::succeed;
+using api::guarded;
 
 BOOL fail(url::Error error) { return fail(static_cast<DWORD>(error)); }
 
@@ -218,126 +219,142 @@ extern "C" {
 BOOL WINAPI InternetCrackUrlA(LPCSTR lpszUrl, DWORD dwUrlLength, DWORD dwFlags,
                               LPURL_COMPONENTSA lpUrlComponents)
 {
-    if (!valid_crack_arguments(lpszUrl, lpUrlComponents)) return fail(ERROR_INVALID_PARAMETER);
-    std::string_view input(lpszUrl, bounded_length(lpszUrl, dwUrlLength));
-    url::CrackedUrl cracked;
-    if (url::Error e = url::crack(input, cracked); e != url::Error::none) return fail(e);
-    return fill_components(
-        input, cracked, dwFlags, lpUrlComponents,
-        [&](std::size_t offset) { return const_cast<char*>(lpszUrl) + offset; },
-        [](const std::string& value, char* buffer, DWORD* length) {
-            return text::copy_out(value, buffer, length);
-        });
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!valid_crack_arguments(lpszUrl, lpUrlComponents)) return fail(ERROR_INVALID_PARAMETER);
+        std::string_view input(lpszUrl, bounded_length(lpszUrl, dwUrlLength));
+        url::CrackedUrl cracked;
+        if (url::Error e = url::crack(input, cracked); e != url::Error::none) return fail(e);
+        return fill_components(
+            input, cracked, dwFlags, lpUrlComponents,
+            [&](std::size_t offset) { return const_cast<char*>(lpszUrl) + offset; },
+            [](const std::string& value, char* buffer, DWORD* length) {
+                return text::copy_out(value, buffer, length);
+            });
+    });
 }
 
 BOOL WINAPI InternetCrackUrlW(LPCWSTR lpszUrl, DWORD dwUrlLength, DWORD dwFlags,
                               LPURL_COMPONENTSW lpUrlComponents)
 {
-    if (!valid_crack_arguments(lpszUrl, lpUrlComponents)) return fail(ERROR_INVALID_PARAMETER);
-    WideInput input = convert_with_positions(lpszUrl, bounded_length(lpszUrl, dwUrlLength));
-    url::CrackedUrl cracked;
-    if (url::Error e = url::crack(input.utf8, cracked); e != url::Error::none) return fail(e);
-    return fill_components(
-        input.utf8, cracked, dwFlags, lpUrlComponents,
-        [&](std::size_t offset) { return const_cast<wchar_t*>(lpszUrl) + input.wide_index[offset]; },
-        [](const std::string& value, wchar_t* buffer, DWORD* length) {
-            return text::copy_out_wide(value, buffer, length);
-        });
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!valid_crack_arguments(lpszUrl, lpUrlComponents)) return fail(ERROR_INVALID_PARAMETER);
+        WideInput input = convert_with_positions(lpszUrl, bounded_length(lpszUrl, dwUrlLength));
+        url::CrackedUrl cracked;
+        if (url::Error e = url::crack(input.utf8, cracked); e != url::Error::none) return fail(e);
+        return fill_components(
+            input.utf8, cracked, dwFlags, lpUrlComponents,
+            [&](std::size_t offset) { return const_cast<wchar_t*>(lpszUrl) + input.wide_index[offset]; },
+            [](const std::string& value, wchar_t* buffer, DWORD* length) {
+                return text::copy_out_wide(value, buffer, length);
+            });
+    });
 }
 
 BOOL WINAPI InternetCreateUrlA(LPURL_COMPONENTSA lpUrlComponents, DWORD dwFlags, LPSTR lpszUrl,
                                LPDWORD lpdwUrlLength)
 {
-    if (!valid_create_arguments(lpUrlComponents, lpdwUrlLength))
-        return fail(ERROR_INVALID_PARAMETER);
-    std::string created;
-    if (url::Error e = url::create(parts_from(*lpUrlComponents), dwFlags, created);
-        e != url::Error::none)
-        return fail(e);
-    return report_copy(text::copy_out(created, lpszUrl, lpdwUrlLength));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!valid_create_arguments(lpUrlComponents, lpdwUrlLength))
+            return fail(ERROR_INVALID_PARAMETER);
+        std::string created;
+        if (url::Error e = url::create(parts_from(*lpUrlComponents), dwFlags, created);
+            e != url::Error::none)
+            return fail(e);
+        return report_copy(text::copy_out(created, lpszUrl, lpdwUrlLength));
+    });
 }
 
 BOOL WINAPI InternetCreateUrlW(LPURL_COMPONENTSW lpUrlComponents, DWORD dwFlags, LPWSTR lpszUrl,
                                LPDWORD lpdwUrlLength)
 {
-    if (!valid_create_arguments(lpUrlComponents, lpdwUrlLength))
-        return fail(ERROR_INVALID_PARAMETER);
-    const URL_COMPONENTSW& c = *lpUrlComponents;
-    const auto scheme = component_text(c.lpszScheme, c.dwSchemeLength);
-    const auto host = component_text(c.lpszHostName, c.dwHostNameLength);
-    const auto user = component_text(c.lpszUserName, c.dwUserNameLength);
-    const auto password = component_text(c.lpszPassword, c.dwPasswordLength);
-    const auto path = component_text(c.lpszUrlPath, c.dwUrlPathLength);
-    const auto extra = component_text(c.lpszExtraInfo, c.dwExtraInfoLength);
-    auto view = [](const std::optional<std::string>& s) -> std::optional<std::string_view> {
-        if (!s) return std::nullopt;
-        return std::string_view(*s);
-    };
-    url::UrlParts parts{.scheme_text = view(scheme),
-                        .scheme = static_cast<url::Scheme>(c.nScheme),
-                        .host = view(host),
-                        .port = c.nPort,
-                        .user = view(user),
-                        .password = view(password),
-                        .path = view(path),
-                        .extra = view(extra)};
-    std::string created;
-    if (url::Error e = url::create(parts, dwFlags, created); e != url::Error::none) return fail(e);
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!valid_create_arguments(lpUrlComponents, lpdwUrlLength))
+            return fail(ERROR_INVALID_PARAMETER);
+        const URL_COMPONENTSW& c = *lpUrlComponents;
+        const auto scheme = component_text(c.lpszScheme, c.dwSchemeLength);
+        const auto host = component_text(c.lpszHostName, c.dwHostNameLength);
+        const auto user = component_text(c.lpszUserName, c.dwUserNameLength);
+        const auto password = component_text(c.lpszPassword, c.dwPasswordLength);
+        const auto path = component_text(c.lpszUrlPath, c.dwUrlPathLength);
+        const auto extra = component_text(c.lpszExtraInfo, c.dwExtraInfoLength);
+        auto view = [](const std::optional<std::string>& s) -> std::optional<std::string_view> {
+            if (!s) return std::nullopt;
+            return std::string_view(*s);
+        };
+        url::UrlParts parts{.scheme_text = view(scheme),
+                            .scheme = static_cast<url::Scheme>(c.nScheme),
+                            .host = view(host),
+                            .port = c.nPort,
+                            .user = view(user),
+                            .password = view(password),
+                            .path = view(path),
+                            .extra = view(extra)};
+        std::string created;
+        if (url::Error e = url::create(parts, dwFlags, created); e != url::Error::none) return fail(e);
 
-    // Documented quirk of the W form: when the buffer is too small the required size is
-    // reported in bytes (terminator included), on success in characters.
-    const std::size_t characters = text::wide_length(created);
-    if (!lpszUrl || *lpdwUrlLength < characters + 1) {
-        *lpdwUrlLength = static_cast<DWORD>((characters + 1) * sizeof(wchar_t));
-        return fail(ERROR_INSUFFICIENT_BUFFER);
-    }
-    return report_copy(text::copy_out_wide(created, lpszUrl, lpdwUrlLength));
+        // Documented quirk of the W form: when the buffer is too small the required size is
+        // reported in bytes (terminator included), on success in characters.
+        const std::size_t characters = text::wide_length(created);
+        if (!lpszUrl || *lpdwUrlLength < characters + 1) {
+            *lpdwUrlLength = static_cast<DWORD>((characters + 1) * sizeof(wchar_t));
+            return fail(ERROR_INSUFFICIENT_BUFFER);
+        }
+        return report_copy(text::copy_out_wide(created, lpszUrl, lpdwUrlLength));
+    });
 }
 
 BOOL WINAPI InternetCanonicalizeUrlA(LPCSTR lpszUrl, LPSTR lpszBuffer, LPDWORD lpdwBufferLength,
                                      DWORD dwFlags)
 {
-    if (!lpszUrl || !lpdwBufferLength) return fail(ERROR_INVALID_PARAMETER);
-    std::string canonical;
-    if (url::Error e = url::canonicalize(lpszUrl, dwFlags, canonical); e != url::Error::none)
-        return fail(e);
-    return report_copy(text::copy_out(canonical, lpszBuffer, lpdwBufferLength));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!lpszUrl || !lpdwBufferLength) return fail(ERROR_INVALID_PARAMETER);
+        std::string canonical;
+        if (url::Error e = url::canonicalize(lpszUrl, dwFlags, canonical); e != url::Error::none)
+            return fail(e);
+        return report_copy(text::copy_out(canonical, lpszBuffer, lpdwBufferLength));
+    });
 }
 
 BOOL WINAPI InternetCanonicalizeUrlW(LPCWSTR lpszUrl, LPWSTR lpszBuffer, LPDWORD lpdwBufferLength,
                                      DWORD dwFlags)
 {
-    if (!lpszUrl || !lpdwBufferLength) return fail(ERROR_INVALID_PARAMETER);
-    std::string canonical;
-    if (url::Error e = url::canonicalize(text::to_utf8(lpszUrl), dwFlags, canonical);
-        e != url::Error::none)
-        return fail(e);
-    return report_copy(text::copy_out_wide(canonical, lpszBuffer, lpdwBufferLength));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!lpszUrl || !lpdwBufferLength) return fail(ERROR_INVALID_PARAMETER);
+        std::string canonical;
+        if (url::Error e = url::canonicalize(text::to_utf8(lpszUrl), dwFlags, canonical);
+            e != url::Error::none)
+            return fail(e);
+        return report_copy(text::copy_out_wide(canonical, lpszBuffer, lpdwBufferLength));
+    });
 }
 
 BOOL WINAPI InternetCombineUrlA(LPCSTR lpszBaseUrl, LPCSTR lpszRelativeUrl, LPSTR lpszBuffer,
                                 LPDWORD lpdwBufferLength, DWORD dwFlags)
 {
-    if (!lpszBaseUrl || !lpszRelativeUrl || !lpdwBufferLength)
-        return fail(ERROR_INVALID_PARAMETER);
-    std::string combined;
-    if (url::Error e = url::combine(lpszBaseUrl, lpszRelativeUrl, dwFlags, combined);
-        e != url::Error::none)
-        return fail(e);
-    return report_copy(text::copy_out(combined, lpszBuffer, lpdwBufferLength));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!lpszBaseUrl || !lpszRelativeUrl || !lpdwBufferLength)
+            return fail(ERROR_INVALID_PARAMETER);
+        std::string combined;
+        if (url::Error e = url::combine(lpszBaseUrl, lpszRelativeUrl, dwFlags, combined);
+            e != url::Error::none)
+            return fail(e);
+        return report_copy(text::copy_out(combined, lpszBuffer, lpdwBufferLength));
+    });
 }
 
 BOOL WINAPI InternetCombineUrlW(LPCWSTR lpszBaseUrl, LPCWSTR lpszRelativeUrl, LPWSTR lpszBuffer,
                                 LPDWORD lpdwBufferLength, DWORD dwFlags)
 {
-    if (!lpszBaseUrl || !lpszRelativeUrl || !lpdwBufferLength)
-        return fail(ERROR_INVALID_PARAMETER);
-    std::string combined;
-    if (url::Error e = url::combine(text::to_utf8(lpszBaseUrl), text::to_utf8(lpszRelativeUrl),
-                                    dwFlags, combined);
-        e != url::Error::none)
-        return fail(e);
-    return report_copy(text::copy_out_wide(combined, lpszBuffer, lpdwBufferLength));
+    return guarded<BOOL>(FALSE, [&]() -> BOOL {
+        if (!lpszBaseUrl || !lpszRelativeUrl || !lpdwBufferLength)
+            return fail(ERROR_INVALID_PARAMETER);
+        std::string combined;
+        if (url::Error e = url::combine(text::to_utf8(lpszBaseUrl), text::to_utf8(lpszRelativeUrl),
+                                        dwFlags, combined);
+            e != url::Error::none)
+            return fail(e);
+        return report_copy(text::copy_out_wide(combined, lpszBuffer, lpdwBufferLength));
+    });
 }
 
 } // extern "C"
