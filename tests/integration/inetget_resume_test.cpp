@@ -15,9 +15,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string range_header_of(const std::string& request) {
-    auto at = request.find("Range: ");
+std::string header_line_of(const std::string& request, const std::string& name) {
+    auto at = request.find("\r\n" + name + ": ");
     if (at == std::string::npos) return {};
+    at += 2;
+    return request.substr(at, request.find("\r\n", at) - at);
+}
+
+std::string range_header_of(const std::string& request) {
+    auto at = request.find("\r\nRange: ");
+    if (at == std::string::npos) return {};
+    at += 2;
     return request.substr(at, request.find("\r\n", at) - at);
 }
 
@@ -121,6 +129,74 @@ TEST(InetgetResume, RetryContinuesWhereTheBrokenConnectionStopped) {
     ASSERT_EQ(requests.size(), 2u);
     EXPECT_EQ(range_header_of(requests[0]), "");
     EXPECT_EQ(range_header_of(requests[1]), "Range: bytes=" + std::to_string(body_received) + "-");
+}
+
+// The retry names the version it continues (If-Range with the first response's strong ETag).
+TEST(InetgetResume, RetryNamesTheVersionItContinues) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = pattern_bytes(0, 80'000);
+    const std::string etag_header = "ETag: \"v1-80000\"\r\n";
+    const std::string first = http_response(200, body, etag_header);
+    const std::size_t sent_total = 30'000;
+    const std::size_t body_received = sent_total - (first.size() - body.size());
+    server.add_script({step::ReadRequest{}, step::DropAfter{first, sent_total, false}});
+    server.add_script({step::ReadRequest{}, step::Send{partial_response(body, body_received)},
+                       step::Close{}});
+    TempDir dir("inetget-if-range");
+
+    auto result = run_inetget({"--retries", "1", "-o", dir.path().string(), server.url("/v.bin")});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(read_file(dir / "v.bin") == body);
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(header_line_of(requests[0], "If-Range"), "");
+    EXPECT_EQ(range_header_of(requests[1]), "Range: bytes=" + std::to_string(body_received) + "-");
+    EXPECT_EQ(header_line_of(requests[1], "If-Range"), "If-Range: \"v1-80000\"");
+}
+
+// The file changed between the attempts: the server answers If-Range with the whole new
+// version, and the download holds only that version, not old bytes joined to new ones.
+TEST(InetgetResume, FileChangedBeforeTheRetryStartsOverWithTheNewVersion) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string old_body = pattern_bytes(0, 80'000);
+    std::string new_body = pattern_bytes(7, 90'000);
+    const std::string first = http_response(200, old_body, "ETag: \"old\"\r\n");
+    server.add_script({step::ReadRequest{}, step::DropAfter{first, 30'000, false}});
+    server.add_script({step::ReadRequest{}, step::Send{http_response(200, new_body, "ETag: \"new\"\r\n")},
+                       step::Close{}});
+    TempDir dir("inetget-if-range-changed");
+
+    auto result = run_inetget({"--retries", "1", "-o", dir.path().string(), server.url("/c.bin")});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"c.bin"});
+    EXPECT_TRUE(read_file(dir / "c.bin") == new_body);
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(header_line_of(requests[1], "If-Range"), "If-Range: \"old\"");
+}
+
+// A weak ETag may not be used with ranges: the retry names the version by its date instead.
+TEST(InetgetResume, WeakEtagFallsBackToLastModified) {
+    REQUIRE_INETGET();
+    ScriptedServer server;
+    std::string body = pattern_bytes(0, 80'000);
+    const std::string first = http_response(
+        200, body, "ETag: W/\"weak\"\r\nLast-Modified: Tue, 24 Nov 2026 08:00:00 GMT\r\n");
+    const std::size_t sent_total = 30'000;
+    const std::size_t body_received = sent_total - (first.size() - body.size());
+    server.add_script({step::ReadRequest{}, step::DropAfter{first, sent_total, false}});
+    server.add_script({step::ReadRequest{}, step::Send{partial_response(body, body_received)},
+                       step::Close{}});
+    TempDir dir("inetget-if-range-date");
+
+    auto result = run_inetget({"--retries", "1", "-o", dir.path().string(), server.url("/w.bin")});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(read_file(dir / "w.bin") == body);
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(header_line_of(requests[1], "If-Range"), "If-Range: Tue, 24 Nov 2026 08:00:00 GMT");
 }
 
 TEST(InetgetResume, WithoutRetriesABrokenDownloadFailsAndContinueKeepsItsPart) {

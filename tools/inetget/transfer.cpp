@@ -84,6 +84,14 @@ std::string query_text(HINTERNET request, DWORD query) {
     return std::string(text, std::min<std::size_t>(length, sizeof text - 1));
 }
 
+// What identifies the version of the file a response carries, for If-Range: a strong ETag,
+// else Last-Modified (a weak ETag may not be used for ranges); empty when there is neither.
+std::string version_validator(HINTERNET request) {
+    std::string etag = query_text(request, HTTP_QUERY_ETAG);
+    if (!etag.empty() && etag.rfind("W/", 0) != 0) return etag;
+    return query_text(request, HTTP_QUERY_LAST_MODIFIED);
+}
+
 bool set_dword_option(HINTERNET handle, DWORD option, DWORD value) {
     return InternetSetOptionA(handle, option, &value, sizeof value) != FALSE;
 }
@@ -212,7 +220,14 @@ TransferState Transfer::receive_http(HINTERNET session, PartFile& output) {
     for (int restarts = 0;; ++restarts) {
         const std::uint64_t offset = output.size();
         std::string headers;
-        if (offset > 0) headers = "Range: bytes=" + std::to_string(offset) + "-\r\n";
+        if (offset > 0) {
+            headers = "Range: bytes=" + std::to_string(offset) + "-\r\n";
+            // Only bytes of one version may be joined. A retry names the version it continues;
+            // a server whose file changed meanwhile answers with the whole new file (200),
+            // which starts over below. (A .part file from an earlier run has no known version,
+            // as with curl -C and wget -c.)
+            if (!validator_.empty()) headers += "If-Range: " + validator_ + "\r\n";
+        }
         HINTERNET request =
             InternetOpenUrlA(session, url_.c_str(), headers.empty() ? nullptr : headers.c_str(),
                              static_cast<DWORD>(headers.size()), open_flags, 0);
@@ -239,6 +254,7 @@ TransferState Transfer::receive_http(HINTERNET session, PartFile& output) {
             } else if (content_length) {
                 set_total(offset + *content_length);
             }
+            validator_ = version_validator(request);
         } else if (offset > 0 && status == 416) {
             auto range = parse_content_range(query_text(request, HTTP_QUERY_CONTENT_RANGE));
             if (range && range->complete_length == offset) {
@@ -263,6 +279,7 @@ TransferState Transfer::receive_http(HINTERNET session, PartFile& output) {
                 bytes_received_.store(0, std::memory_order_relaxed);
             }
             if (content_length) set_total(*content_length);
+            validator_ = version_validator(request);
         } else {
             transient_failure_ = status == 408 || status == 429 || (status >= 500 && status <= 599);
             return fail(0, describe_status(request, status));

@@ -114,6 +114,9 @@ class Transfer {
     std::atomic<std::uint64_t> resumed_from_{0};
     std::atomic<std::int64_t> total_bytes_{-1};
     bool transient_failure_ = false;  // worker only: the last failure may pass on a retry
+    // Worker only: the strong ETag (else Last-Modified) of the version being received, sent as
+    // If-Range when a retry continues it.
+    std::string validator_;
     std::atomic<Clock::rep> started_at_{0};
     std::atomic<Clock::rep> finished_at_{0};
     TransferError error_;
