@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 preset=default
-fuzz_seconds=${OPENINET_FUZZ_SECONDS:-45}
+fuzz_seconds=${OPENINET_FUZZ_SECONDS:-35}
 while [ $# -gt 0 ]; do
   case $1 in
     --preset) preset=$2; shift 2 ;;
