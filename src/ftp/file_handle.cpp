@@ -77,15 +77,13 @@ void FileHandle::start_open(std::uint64_t offset, DWORD_PTR success_result, core
     };
     switch (mode_) {
     case Mode::download:
-        if (!session->features().size) return session->open_download(path_, type_, offset, opened);
-        // FtpGetFileSize has to answer while the transfer is open, when the control connection
-        // takes no command: ask first (one round trip, downloads only).
-        return session->file_size(path_, [me, offset, opened](std::error_code ec, std::uint64_t size) {
-            if (!ec) {
+        return session->open_sized_download(path_, type_, offset, [me, opened](std::error_code ec,
+                                                                           std::optional<std::uint64_t> size) {
+            if (size) {
                 std::lock_guard lock(me->state_mutex_);
                 me->size_ = size;
             }
-            me->connection()->session()->open_download(me->path_, me->type_, offset, opened);
+            opened(ec);
         });
     case Mode::upload: return session->open_upload(path_, type_, opened);
     case Mode::command: return session->open_data_command(path_, type_, opened);

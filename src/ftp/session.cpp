@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <deque>
 #include <mutex>
 
 namespace openinet::ftp {
@@ -107,6 +108,21 @@ std::optional<std::uint16_t> parse_pasv(const Reply& reply) {
     return std::nullopt;
 }
 
+// SIZE's "213 <bytes>" → bytes (RFC 3659 §4); anything else → empty.
+std::optional<std::uint64_t> parse_size(const Reply& reply) {
+    if (reply.code != 213) return std::nullopt;
+    std::string_view text = reply.first_line_message();
+    std::uint64_t size = 0;
+    std::size_t digits = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9' || digits > 19) break;
+        size = size * 10 + static_cast<unsigned>(c - '0');
+        ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+    return size;
+}
+
 // PWD's 257 "<path>" with "" standing for one quote (RFC 959 appendix II).
 std::optional<std::string> parse_pwd(const Reply& reply) {
     std::string_view text = reply.first_line_message();
@@ -131,7 +147,7 @@ std::optional<std::string> parse_pwd(const Reply& reply) {
 
 struct Session::Impl : std::enable_shared_from_this<Impl> {
     explicit Impl(asio::any_io_executor executor)
-        : strand(asio::make_strand(executor)), reply_timer(strand), data_timer(strand) {}
+        : strand(asio::make_strand(executor)), reply_deadline(strand), data_deadline(strand) {}
 
     asio::any_io_executor strand;
     SessionOptions options;
@@ -149,14 +165,30 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<net::Connector> connector;
     std::function<void()> close_control_handshake, close_data_handshake;
     std::optional<tcp::acceptor> acceptor;
-    asio::steady_timer reply_timer, data_timer;
-    // A timer cancelled just as it expired still runs its handler with success: the handler
-    // acts only if no newer wait was armed since (and the wait was not disarmed).
-    std::uint64_t reply_timer_generation = 0, data_timer_generation = 0;
+
+    // What a passed deadline closes.
+    enum class Expiry { control, data_stream, data_acceptor, upload_shutdown };
+    // One timer per kind of wait, re-armed lazily: arming moves `when` and touches the timer
+    // only when its outstanding wait would end too late; disarming clears `when`. A wait that
+    // fires checks `when` and waits again if it moved on. So a command or a data read costs no
+    // timer system call and no cancelled-wait handler (several per file otherwise, which is
+    // what dominated small transfers). On the strand only.
+    struct Deadline {
+        explicit Deadline(const asio::any_io_executor& strand) : timer(strand) {}
+        asio::steady_timer timer;
+        std::optional<std::chrono::steady_clock::time_point> when;
+        Expiry expiry = Expiry::control;
+        std::uint64_t wait_id = 0;   // identifies the outstanding wait; older ones do nothing
+        bool waiting = false;
+    };
+    Deadline reply_deadline, data_deadline;
     ReplyReader reader;
     std::array<char, 4096> in{};
     std::size_t in_begin = 0, in_end = 0;
     std::string out;
+    // Lines written ahead of their turn (send_ahead) whose replies are still to be read, in
+    // order: the exchange of each reads its reply without sending it again.
+    std::deque<std::string> sent_ahead;
 
     Session::Observer observer;
 
@@ -189,14 +221,15 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     void fail_session(std::error_code ec) {
         if (!fatal) fatal = ec;
         state = State::closed;
+        sent_ahead.clear();
         transfer = Transfer::none;
         if (connector) connector->cancel();
         if (close_control_handshake) close_control_handshake();
         if (close_data_handshake) close_data_handshake();
         if (control) control->close();
         close_data();
-        disarm_reply_timer();
-        disarm_data_timer();
+        stop_deadline(reply_deadline);
+        stop_deadline(data_deadline);
     }
 
     void close_data() {
@@ -239,25 +272,71 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
 
     // ---- control connection ------------------------------------------------------------
 
-    void disarm_reply_timer() {
-        ++reply_timer_generation;
-        reply_timer.cancel();
+    void arm(Deadline& deadline, Expiry expiry, std::chrono::milliseconds timeout) {
+        const auto at = std::chrono::steady_clock::now() + timeout;
+        deadline.when = at;
+        deadline.expiry = expiry;
+        if (deadline.waiting && deadline.timer.expiry() <= at) return;
+        start_wait(deadline);
     }
-    void disarm_data_timer() {
-        ++data_timer_generation;
-        data_timer.cancel();
+
+    void start_wait(Deadline& deadline) {
+        deadline.timer.expires_at(*deadline.when);   // an outstanding wait ends; its id is stale
+        deadline.waiting = true;
+        const bool is_reply = &deadline == &reply_deadline;
+        deadline.timer.async_wait([weak = weak_from_this(), is_reply, id = ++deadline.wait_id](
+                                      boost::system::error_code) {
+            auto self = weak.lock();
+            if (!self) return;
+            Deadline& d = is_reply ? self->reply_deadline : self->data_deadline;
+            if (id != d.wait_id) return;
+            d.waiting = false;
+            if (!d.when) return;   // nothing is timed now
+            if (std::chrono::steady_clock::now() < *d.when) return self->start_wait(d);
+            d.when.reset();
+            self->expire(d.expiry);
+        });
     }
+
+    static void disarm(Deadline& deadline) { deadline.when.reset(); }
+
+    // The session is over: no wait stays behind.
+    static void stop_deadline(Deadline& deadline) {
+        deadline.when.reset();
+        ++deadline.wait_id;
+        if (deadline.waiting) deadline.timer.cancel();
+        deadline.waiting = false;
+    }
+
+    void expire(Expiry expiry) {
+        switch (expiry) {
+        case Expiry::control:
+            reply_timed_out = true;
+            if (control) control->close();
+            break;
+        case Expiry::data_stream:
+            data_timed_out = true;
+            if (data) data->close();
+            break;
+        case Expiry::data_acceptor:
+            data_timed_out = true;
+            if (acceptor) {
+                boost::system::error_code ignored;
+                acceptor->close(ignored);
+            }
+            break;
+        case Expiry::upload_shutdown:
+            if (data) data->close();
+            break;
+        }
+    }
+
+    void disarm_reply_timer() { disarm(reply_deadline); }
+    void disarm_data_timer() { disarm(data_deadline); }
 
     void arm_reply_timer() {
         reply_timed_out = false;
-        reply_timer.expires_after(options.reply_timeout);
-        reply_timer.async_wait([weak = weak_from_this(), generation = ++reply_timer_generation](
-                                   boost::system::error_code ec) {
-            auto self = weak.lock();
-            if (ec || !self || generation != self->reply_timer_generation) return;
-            self->reply_timed_out = true;
-            if (self->control) self->control->close();
-        });
+        arm(reply_deadline, Expiry::control, options.reply_timeout);
     }
 
     // The next complete reply (1xx included).
@@ -306,17 +385,87 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
 
     void exchange(std::string line, ReplyHandler handler, bool preliminary_ok = false) {
         if (!control) return handler(fatal ? fatal : make_error(ERROR_FTP_DROPPED), {});
+        if (!sent_ahead.empty()) {
+            if (sent_ahead.front() != line) {
+                // The conversation went another way than planned (a refusal): the replies to
+                // what was sent ahead come first.
+                return skip_sent_ahead([self = shared_from_this(), line = std::move(line),
+                                        handler = std::move(handler), preliminary_ok](std::error_code ec) mutable {
+                    if (ec) return handler(ec, {});
+                    self->exchange(std::move(line), std::move(handler), preliminary_ok);
+                });
+            }
+            sent_ahead.pop_front();
+            // The same progress as for a command sent on its own.
+            observe(INTERNET_STATUS_SENDING_REQUEST, 0);
+            observe(INTERNET_STATUS_REQUEST_SENT, line.size() + 2);
+            observe(INTERNET_STATUS_RECEIVING_RESPONSE, 0);
+            return await_reply(std::move(handler), preliminary_ok);
+        }
         out = std::move(line);
         out += "\r\n";
         observe(INTERNET_STATUS_SENDING_REQUEST, 0);
-        arm_reply_timer();
-        control->async_write_all({asio::buffer(out)}, [self = shared_from_this(), handler = std::move(handler),
-                                                       preliminary_ok](std::error_code ec, std::size_t n) mutable {
-            self->disarm_reply_timer();
-            if (ec || self->reply_timed_out || self->cancelled) return handler(self->control_failure(ec), {});
+        write_out([self = shared_from_this(), handler = std::move(handler), preliminary_ok](std::error_code ec,
+                                                                                            std::size_t n) mutable {
+            if (ec) return handler(ec, {});
             self->observe(INTERNET_STATUS_REQUEST_SENT, n);
             self->observe(INTERNET_STATUS_RECEIVING_RESPONSE, 0);
             self->await_reply(std::move(handler), preliminary_ok);
+        });
+    }
+
+    // Writes `out` on the control connection: at once when the socket takes it (commands are
+    // small, so it nearly always does), else the rest asynchronously under the reply timeout.
+    // `written` gets the bytes, or the control failure that ended the session.
+    void write_out(IoHandler written) {
+        std::error_code ec;
+        std::size_t n = 0;
+        if (!cancelled) {
+            n = control->try_write_some({asio::buffer(out)}, ec);
+            if (!ec && n == out.size()) return written({}, n);
+        }
+        if (cancelled || (ec && !net::is_would_block(ec))) return written(control_failure(ec), 0);
+        arm_reply_timer();
+        control->async_write_all({asio::buffer(out.data() + n, out.size() - n)},
+                                 [self = shared_from_this(), n, written = std::move(written)](std::error_code ec,
+                                                                                              std::size_t more) {
+            self->disarm_reply_timer();
+            if (ec || self->reply_timed_out || self->cancelled) return written(self->control_failure(ec), 0);
+            written({}, n + more);
+        });
+    }
+
+    // Sends `lines` in one write; the exchanges that follow, in the same order, only read
+    // their replies. Only for commands whose refusal does not change what the next ones mean
+    // (SIZE, TYPE, EPSV/PASV), so a refusal in the middle costs nothing but reading the rest.
+    void send_ahead(std::vector<std::string> lines, Handler then) {
+        if (!control) return then(fatal ? fatal : make_error(ERROR_FTP_DROPPED));
+        out.clear();
+        for (const auto& line : lines) {
+            out += line;
+            out += "\r\n";
+        }
+        write_out([self = shared_from_this(), lines = std::move(lines), then = std::move(then)](
+                      std::error_code ec, std::size_t) mutable {
+            if (ec) return then(ec);
+            for (auto& line : lines) self->sent_ahead.push_back(std::move(line));
+            then({});
+        });
+    }
+
+    // Reads (and drops) the replies to every line sent ahead.
+    void skip_sent_ahead(Handler done) {
+        if (sent_ahead.empty()) return done({});
+        // A skipped TYPE may or may not have taken effect.
+        if (sent_ahead.front().rfind("TYPE ", 0) == 0) current_type.reset();
+        sent_ahead.pop_front();
+        await_reply([self = shared_from_this(), done = std::move(done)](std::error_code ec, Reply reply) mutable {
+            if (ec) return done(ec);
+            if (reply.code == 421) {
+                self->fail_session(make_error(ERROR_FTP_DROPPED));
+                return done(self->fatal);
+            }
+            self->skip_sent_ahead(std::move(done));
         });
     }
 
@@ -494,73 +643,46 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     // when the server accepted it (1yz) and the data connection stands (TLS included).
     void open_data(std::string command, std::uint64_t offset, Handler ready) {
         transfer_end_seen = false;
-        auto then = [self = shared_from_this(), command = std::move(command), offset,
+        if (options.passive) {
+            return open_passive([self = shared_from_this(), command = std::move(command), offset,
+                                 ready = std::move(ready)](std::error_code ec, std::uint16_t port) mutable {
+                if (ec) return ready(ec);
+                self->start_transfer(std::move(command), offset, port, std::move(ready));
+            });
+        }
+        open_active([self = shared_from_this(), command = std::move(command), offset,
                      ready = std::move(ready)](std::error_code ec) mutable {
             if (ec) return ready(ec);
-            if (offset == 0) return self->send_data_command(std::move(command), std::move(ready));
-            self->state = State::wait_rest;
-            self->exchange("REST " + std::to_string(offset),
-                           [self, command = std::move(command), ready = std::move(ready)](std::error_code ec,
-                                                                                          Reply reply) mutable {
-                               if (!ec && reply.code != 350) ec = self->server_error(reply);
-                               if (ec) {
-                                   self->close_data();
-                                   self->data.reset();
-                                   self->acceptor.reset();
-                                   return ready(ec);
-                               }
-                               self->send_data_command(std::move(command), std::move(ready));
-                           });
-        };
-        if (options.passive) open_passive(std::move(then));
-        else open_active(std::move(then));
+            self->start_transfer(std::move(command), offset, 0, std::move(ready));
+        });
     }
 
-    void open_passive(Handler then) {
+    using PortHandler = std::function<void(std::error_code, std::uint16_t)>;
+
+    void open_passive(PortHandler then) {
         state = State::wait_passive;
         if (epsv_refused) return try_pasv(std::move(then));
         exchange("EPSV", [self = shared_from_this(), then = std::move(then)](std::error_code ec, Reply reply) mutable {
-            if (ec) return then(ec);
+            if (ec) return then(ec, 0);
             if (reply.code == 229) {
-                if (auto port = parse_epsv(reply)) return self->connect_data(*port, std::move(then));
+                if (auto port = parse_epsv(reply)) return then({}, *port);
             }
             if (reply.permanent_failure()) self->epsv_refused = true;
             self->try_pasv(std::move(then));
         });
     }
 
-    void try_pasv(Handler then) {
-        exchange("PASV", [self = shared_from_this(), then = std::move(then)](std::error_code ec, Reply reply) mutable {
-            if (ec) return then(ec);
+    void try_pasv(PortHandler then) {
+        exchange("PASV", [then = std::move(then)](std::error_code ec, Reply reply) mutable {
+            if (ec) return then(ec, 0);
             std::optional<std::uint16_t> port;
             if (reply.code == 227) port = parse_pasv(reply);
-            if (!port) return then(make_error(ERROR_FTP_NO_PASSIVE_MODE));
+            if (!port) return then(make_error(ERROR_FTP_NO_PASSIVE_MODE), 0);
             // The address in the reply is not trusted (a server behind NAT sends its private
             // address, a hostile one could aim us elsewhere): the data connection goes to the
             // same peer as the control connection.
-            self->connect_data(*port, std::move(then));
+            then({}, *port);
         });
-    }
-
-    void connect_data(std::uint16_t port, Handler then) {
-        state = State::data_connect;
-        net::ConnectRequest request;
-        request.host = control->peer_address();
-        request.port = port;
-        request.timeout = options.connect_timeout;
-        connector = net::Connector::start(
-            strand, std::move(request), {},
-            [self = shared_from_this(), then = std::move(then)](std::error_code ec,
-                                                                std::unique_ptr<net::Stream> stream) mutable {
-                self->connector.reset();
-                if (self->cancelled) ec = self->cancelled_error();
-                if (ec) {
-                    if (stream) stream->close();
-                    return then(ec);
-                }
-                self->data = std::move(stream);
-                then({});
-            });
     }
 
     // The local address the system would use towards the server: a connected UDP socket tells
@@ -632,39 +754,85 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         Handler ready;
     };
 
-    void send_data_command(std::string command, Handler ready) {
-        state = State::wait_data_start;
+    // `port`: the server's passive port (passive mode); active mode listens on `acceptor`.
+    void start_transfer(std::string command, std::uint64_t offset, std::uint16_t port, Handler ready) {
         auto join = std::make_shared<DataStart>();
         join->ready = std::move(ready);
+        if (acceptor) {
+            state = State::wait_data_start;
+            accept_data(join);
+            return send_data_command(std::move(command), offset, join);
+        }
+        // The command only once the data connection stands: a server may wait long for a
+        // connection that does not come before it answers the command.
+        state = State::data_connect;
+        connect_data(port, [self = shared_from_this(), command = std::move(command), offset,
+                            join](std::error_code ec) mutable {
+            if (ec) return join->ready(ec);
+            self->state = State::wait_data_start;
+            self->secure_data(join);
+            self->send_data_command(std::move(command), offset, join);
+        });
+    }
+
+    // The reply half: [REST offset,] the command, its first reply.
+    void send_data_command(std::string command, std::uint64_t offset, const std::shared_ptr<DataStart>& join) {
+        if (offset == 0) return send_data_command(std::move(command), join);
+        exchange("REST " + std::to_string(offset),
+                 [self = shared_from_this(), command = std::move(command), join](std::error_code ec,
+                                                                                 Reply reply) mutable {
+                     if (!ec && reply.code != 350) ec = self->server_error(reply);
+                     if (ec) {
+                         join->reply_error = ec;
+                         self->abandon_data();
+                         return self->data_start_part_done(join);
+                     }
+                     self->send_data_command(std::move(command), join);
+                 });
+    }
+
+    void send_data_command(std::string command, const std::shared_ptr<DataStart>& join) {
         exchange(std::move(command),
                  [self = shared_from_this(), join](std::error_code ec, Reply reply) {
                      join->reply_error = ec;
                      join->reply = std::move(reply);
                      // Refused: the data half has nothing to wait for.
-                     if (!ec && !join->reply.preliminary() && !join->reply.completed()) {
-                         if (self->close_data_handshake) self->close_data_handshake();
-                         self->close_data();
-                     }
+                     if (ec || (!join->reply.preliminary() && !join->reply.completed())) self->abandon_data();
                      self->data_start_part_done(join);
                  },
                  true);
-        if (acceptor) accept_data(join);
-        else secure_data(join);
+    }
+
+    // Stops the data half of a transfer that will not happen (its accept or handshake
+    // completes at once).
+    void abandon_data() {
+        if (close_data_handshake) close_data_handshake();
+        close_data();
+    }
+
+    void connect_data(std::uint16_t port, Handler connected) {
+        net::ConnectRequest request;
+        request.host = control->peer_address();
+        request.port = port;
+        request.timeout = options.connect_timeout;
+        connector = net::Connector::start(
+            strand, std::move(request), {},
+            [self = shared_from_this(), connected = std::move(connected)](std::error_code ec,
+                                                                          std::unique_ptr<net::Stream> stream) {
+                self->connector.reset();
+                if (self->cancelled) ec = self->cancelled_error();
+                if (ec) {
+                    if (stream) stream->close();
+                    return connected(ec);
+                }
+                self->data = std::move(stream);
+                connected({});
+            });
     }
 
     void accept_data(const std::shared_ptr<DataStart>& join) {
         data_timed_out = false;
-        data_timer.expires_after(options.connect_timeout);
-        data_timer.async_wait([weak = weak_from_this(), generation = ++data_timer_generation](
-                                  boost::system::error_code ec) {
-            auto self = weak.lock();
-            if (ec || !self || generation != self->data_timer_generation) return;
-            self->data_timed_out = true;
-            if (self->acceptor) {
-                boost::system::error_code ignored;
-                self->acceptor->close(ignored);
-            }
-        });
+        arm(data_deadline, Expiry::data_acceptor, options.connect_timeout);
         acceptor->async_accept([self = shared_from_this(), join](boost::system::error_code ec, tcp::socket socket) {
             self->disarm_data_timer();
             self->acceptor.reset();
@@ -734,6 +902,16 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             return done(control ? std::error_code{} : (fatal ? fatal : make_error(ERROR_FTP_DROPPED)));
         }
         state = State::wait_transfer_end;
+        // The confirmation often arrived with (or just after) the end of the data: take it
+        // without a wait when it is there.
+        if (in_begin == in_end && !cancelled) {
+            std::error_code ec;
+            const std::size_t n = control->try_read_some(asio::buffer(in), ec);
+            if (!ec) {
+                in_begin = 0;
+                in_end = n;
+            }
+        }
         await_reply([self = shared_from_this(), done = std::move(done)](std::error_code ec, Reply reply) {
             self->transfer = Transfer::none;
             self->transfer_end_seen = true;
@@ -803,43 +981,53 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
 
     void arm_data_timer() {
         data_timed_out = false;
-        data_timer.expires_after(options.data_timeout);
-        data_timer.async_wait([weak = weak_from_this(), generation = ++data_timer_generation](
-                                  boost::system::error_code ec) {
-            auto self = weak.lock();
-            if (ec || !self || generation != self->data_timer_generation) return;
-            self->data_timed_out = true;
-            if (self->data) self->data->close();
-        });
+        arm(data_deadline, Expiry::data_stream, options.data_timeout);
     }
 
     // Reads from the data connection; at its end, the server's confirmation. n == 0: done.
+    // What the socket already holds is taken at once, without a wait and a handler dispatch.
     void read_data(asio::mutable_buffer buffer, IoHandler handler) {
         if (!data) {
             return wait_transfer_end([handler = std::move(handler)](std::error_code ec) { handler(ec, 0); });
+        }
+        if (!cancelled) {
+            std::error_code ec;
+            const std::size_t n = data->try_read_some(buffer, ec);
+            if (!net::is_would_block(ec)) return data_read(ec, n, std::move(handler));
         }
         arm_data_timer();
         data->async_read_some(buffer, [self = shared_from_this(), handler = std::move(handler)](
                                           std::error_code ec, std::size_t n) mutable {
             self->disarm_data_timer();
-            if (!ec && !self->data_timed_out && !self->cancelled) return handler({}, n);
-            bool clean_end = net::is_end_of_stream(ec) && !self->data_timed_out && !self->cancelled;
-            std::error_code failure = clean_end ? std::error_code{} : self->data_failure(ec);
-            self->close_data();
-            self->data.reset();
-            if (self->cancelled) return handler(failure, 0);
-            if (failure) {
-                return self->resync([handler = std::move(handler), failure](std::error_code) { handler(failure, 0); });
-            }
-            self->wait_transfer_end([handler = std::move(handler)](std::error_code ec) { handler(ec, 0); });
+            self->data_read(ec, n, std::move(handler));
         });
     }
 
+    void data_read(std::error_code ec, std::size_t n, IoHandler handler) {
+        if (!ec && !data_timed_out && !cancelled) return handler({}, n);
+        bool clean_end = net::is_end_of_stream(ec) && !data_timed_out && !cancelled;
+        std::error_code failure = clean_end ? std::error_code{} : data_failure(ec);
+        close_data();
+        data.reset();
+        if (cancelled) return handler(failure, 0);
+        if (failure) return resync([handler = std::move(handler), failure](std::error_code) { handler(failure, 0); });
+        wait_transfer_end([handler = std::move(handler)](std::error_code ec) { handler(ec, 0); });
+    }
+
     // Fills the buffer from the data connection (one operation on the strand, no hop between
-    // the pieces); at the end of the file, the server's confirmation.
-    void fill_data(char* out, std::size_t size, std::size_t filled, IoHandler handler) {
+    // the pieces); at the end of the file, the server's confirmation. What the socket already
+    // holds is taken at once; only then is there an asynchronous wait.
+    void fill_data(char* out, std::size_t size, std::size_t filled, IoHandler handler, bool try_first = true) {
         if (!data) {
             return wait_transfer_end([handler = std::move(handler), filled](std::error_code ec) { handler(ec, filled); });
+        }
+        while (try_first && !cancelled) {
+            std::error_code ec;
+            const std::size_t n = data->try_read_some(asio::buffer(out + filled, size - filled), ec);
+            if (net::is_would_block(ec)) break;
+            if (ec) return filled_data(ec, filled, std::move(handler));
+            filled += n;
+            if (filled == size) return handler({}, filled);
         }
         arm_data_timer();
         data->async_read_some(asio::buffer(out + filled, size - filled),
@@ -849,20 +1037,26 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             if (!ec && !self->data_timed_out && !self->cancelled) {
                 filled += n;
                 if (filled == size) return handler({}, filled);
-                return self->fill_data(out, size, filled, std::move(handler));
+                // Straight to the next wait: the read just drained what was there.
+                return self->fill_data(out, size, filled, std::move(handler), false);
             }
-            bool clean_end = net::is_end_of_stream(ec) && !self->data_timed_out && !self->cancelled;
-            std::error_code failure = clean_end ? std::error_code{} : self->data_failure(ec);
-            self->close_data();
-            self->data.reset();
-            if (self->cancelled) return handler(failure, filled);
-            if (failure) {
-                return self->resync([handler = std::move(handler), failure, filled](std::error_code) {
-                    handler(failure, filled);
-                });
-            }
-            self->wait_transfer_end([handler = std::move(handler), filled](std::error_code ec) { handler(ec, filled); });
+            self->filled_data(ec, filled, std::move(handler));
         });
+    }
+
+    // The data connection ended (eof) or failed while filling.
+    void filled_data(std::error_code ec, std::size_t filled, IoHandler handler) {
+        bool clean_end = net::is_end_of_stream(ec) && !data_timed_out && !cancelled;
+        std::error_code failure = clean_end ? std::error_code{} : data_failure(ec);
+        close_data();
+        data.reset();
+        if (cancelled) return handler(failure, filled);
+        if (failure) {
+            return resync([handler = std::move(handler), failure, filled](std::error_code) {
+                handler(failure, filled);
+            });
+        }
+        wait_transfer_end([handler = std::move(handler), filled](std::error_code ec) { handler(ec, filled); });
     }
 
     void write_data(asio::const_buffer buffer, IoHandler handler) {
@@ -884,19 +1078,72 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (!data) return wait_transfer_end(std::move(done));
         // With TLS the server must see close_notify, or it takes the upload for truncated.
         data_timed_out = false;
-        data_timer.expires_after(std::min<std::chrono::milliseconds>(options.data_timeout, std::chrono::seconds(10)));
-        data_timer.async_wait([weak = weak_from_this(), generation = ++data_timer_generation](
-                                  boost::system::error_code ec) {
-            auto self = weak.lock();
-            if (ec || !self || generation != self->data_timer_generation) return;
-            if (self->data) self->data->close();
-        });
+        arm(data_deadline, Expiry::upload_shutdown,
+            std::min<std::chrono::milliseconds>(options.data_timeout, std::chrono::seconds(10)));
         shutdown_tls(*data, [self = shared_from_this(), done = std::move(done)](std::error_code) mutable {
             self->disarm_data_timer();
             self->close_data();
             self->data.reset();
             if (self->cancelled) return done(self->cancelled_error());
             self->wait_transfer_end(std::move(done));
+        });
+    }
+
+    // RETR with SIZE asked first when the server has it: FtpGetFileSize must answer while the
+    // transfer is open, when the control connection takes no command. SIZE (in binary mode: it
+    // counts the bytes as sent) and the commands up to the passive request go out in one
+    // write, so SIZE costs no round trip of its own; the replies are read in order as if each
+    // command had been sent alone. A refused SIZE only leaves the size unknown.
+    void open_download(std::string path, TransferType type, std::uint64_t offset, Session::OpenedHandler done) {
+        if (!feats.size) {
+            return ensure_type(type, [self = shared_from_this(), path = std::move(path), offset,
+                                      done = std::move(done)](std::error_code ec) mutable {
+                if (ec) return done(ec, std::nullopt);
+                self->retrieve(std::move(path), offset, std::nullopt, std::move(done));
+            });
+        }
+        std::vector<std::string> ahead;
+        if (current_type != TransferType::binary) ahead.push_back("TYPE I");
+        ahead.push_back("SIZE " + path);
+        if (type != TransferType::binary) ahead.push_back("TYPE A");
+        if (options.passive) ahead.push_back(epsv_refused ? "PASV" : "EPSV");
+        auto ask_size = [self = shared_from_this(), path = std::move(path), type, offset,
+                         done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec, std::nullopt);
+            self->ensure_type(TransferType::binary, [self, path = std::move(path), type, offset,
+                                                     done = std::move(done)](std::error_code ec) mutable {
+                if (self->fatal) return done(self->fatal, std::nullopt);
+                if (ec) return self->sized(std::move(path), type, offset, std::nullopt, std::move(done));
+                std::string line = "SIZE " + path;
+                self->simple(State::wait_command, std::move(line),
+                             [self, path = std::move(path), type, offset, done = std::move(done)](
+                                 std::error_code ec, Reply reply) mutable {
+                                 if (self->fatal) return done(self->fatal, std::nullopt);
+                                 std::optional<std::uint64_t> size;
+                                 if (!ec) size = parse_size(reply);
+                                 self->sized(std::move(path), type, offset, size, std::move(done));
+                             });
+            });
+        };
+        if (ahead.size() < 2) return ask_size({});
+        send_ahead(std::move(ahead), std::move(ask_size));
+    }
+
+    void sized(std::string path, TransferType type, std::uint64_t offset, std::optional<std::uint64_t> size,
+               Session::OpenedHandler done) {
+        ensure_type(type, [self = shared_from_this(), path = std::move(path), offset, size,
+                           done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec, std::nullopt);
+            self->retrieve(std::move(path), offset, size, std::move(done));
+        });
+    }
+
+    void retrieve(std::string path, std::uint64_t offset, std::optional<std::uint64_t> size,
+                  Session::OpenedHandler done) {
+        open_data("RETR " + path, offset, [self = shared_from_this(), size, done = std::move(done)](
+                                              std::error_code ec) mutable {
+            if (!ec) self->transfer = Transfer::download;
+            done(ec, size);
         });
     }
 
@@ -1032,17 +1279,9 @@ void Session::file_size(std::string path, SizeHandler handler) {
             impl->simple(State::wait_command, "SIZE " + path,
                          [impl, done = std::move(done)](std::error_code ec, Reply reply) mutable {
                              if (ec) return done(ec, std::uint64_t{0});
-                             std::string_view text = reply.first_line_message();
-                             std::uint64_t size = 0;
-                             std::size_t digits = 0;
-                             for (char c : text) {
-                                 if (c < '0' || c > '9' || digits > 19) break;
-                                 size = size * 10 + static_cast<unsigned>(c - '0');
-                                 ++digits;
-                             }
-                             if (reply.code != 213 || digits == 0)
-                                 return done(make_error(ERROR_INTERNET_EXTENDED_ERROR), std::uint64_t{0});
-                             done({}, size);
+                             auto size = parse_size(reply);
+                             if (!size) return done(make_error(ERROR_INTERNET_EXTENDED_ERROR), std::uint64_t{0});
+                             done({}, *size);
                          });
         });
     });
@@ -1109,11 +1348,21 @@ void Session::open_download(std::string path, TransferType type, std::uint64_t o
         auto done = finishing(impl, std::move(handler));
         impl->ensure_type(type, [impl, path = std::move(path), offset, done = std::move(done)](std::error_code ec) mutable {
             if (ec) return done(ec);
-            impl->open_data("RETR " + path, offset, [impl, done = std::move(done)](std::error_code ec) mutable {
-                if (!ec) impl->transfer = Transfer::download;
-                done(ec);
-            });
+            impl->retrieve(std::move(path), offset, std::nullopt,
+                           [done = std::move(done)](std::error_code ec, std::optional<std::uint64_t>) mutable {
+                               done(ec);
+                           });
         });
+    });
+}
+
+void Session::open_sized_download(std::string path, TransferType type, std::uint64_t offset,
+                                  OpenedHandler handler) {
+    asio::post(impl_->strand, [impl = impl_, path = std::move(path), type, offset,
+                               handler = std::move(handler)]() mutable {
+        if (auto ec = impl->admit(false)) return handler(ec, std::nullopt);
+        impl->busy = true;
+        impl->open_download(std::move(path), type, offset, finishing(impl, std::move(handler)));
     });
 }
 

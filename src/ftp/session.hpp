@@ -110,6 +110,12 @@ public:
     // non-zero) and completes once the server accepted the command. Then read()/write() move
     // bytes straight between the data connection and the caller's buffer.
     void open_download(std::string path, TransferType type, std::uint64_t offset, Handler handler);
+    // The same, asking SIZE first when FEAT lists it (FtpGetFileSize has to answer while the
+    // transfer is open, when the control connection takes no command). SIZE goes out in one
+    // write with the commands that follow it, so it costs no round trip of its own. `size` is
+    // SIZE's answer; empty when the server has no SIZE or refused it (the download goes on).
+    using OpenedHandler = std::function<void(std::error_code, std::optional<std::uint64_t> size)>;
+    void open_sized_download(std::string path, TransferType type, std::uint64_t offset, OpenedHandler handler);
     // Reads up to buffer.size() bytes; 0 bytes with no error means the whole file arrived and
     // the server confirmed it (226), after which the transfer is closed.
     void read(boost::asio::mutable_buffer buffer, IoHandler handler);
