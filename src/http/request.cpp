@@ -277,7 +277,7 @@ core::CallResult Request::start_send(SendMode mode, DWORD_PTR completion_context
                     });
             });
         } else {
-            me->begin_attempt(false);
+            me->begin_attempt(false, !me->async());
         }
     });
 }
@@ -292,7 +292,7 @@ PoolKey Request::pool_key_locked() const {
                    target_.tls ? options().security_flags : 0};
 }
 
-void Request::begin_attempt(bool force_fresh) {
+void Request::begin_attempt(bool force_fresh, bool on_caller_thread) {
     auto me = self();
     PoolKey key;
     {
@@ -331,7 +331,7 @@ void Request::begin_attempt(bool force_fresh) {
         }
         return;
     }
-    use_grant(std::move(ticket.grant));
+    use_grant(std::move(ticket.grant), on_caller_thread);
 }
 
 void Request::on_pool_grant(Pool::Grant grant) {
@@ -343,20 +343,27 @@ void Request::on_pool_grant(Pool::Grant grant) {
         Pool::instance().release(std::move(grant.connection));  // unused, still good
         return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
     }
-    use_grant(std::move(grant));
+    use_grant(std::move(grant), false);
 }
 
-void Request::use_grant(Pool::Grant grant) {
+void Request::use_grant(Pool::Grant grant, bool on_caller_thread) {
     auto me = self();
     if (grant.connection) {
         auto strand = grant.connection->strand();
+        // A synchronous send on a kept-alive TCP connection writes the request and starts the
+        // response wait from the caller's thread (write_request, continue_head): the engine is
+        // then only woken by the response. An idle connection has nothing running on its
+        // strand and no deadline armed, so nothing else uses the stream meanwhile. TLS keeps
+        // starting on the strand (its writes cannot be tried without waiting).
+        const bool start_here = on_caller_thread && !grant.connection->stream().is_tls();
         {
             std::lock_guard lock(state_mutex_);
             exec_ = strand;
             conn_ = std::move(grant.connection);
             conn_reused_ = true;
         }
-        if (strand.running_in_this_thread()) return write_request();  // a handed-over connection
+        // On the strand already: a connection handed over by the request that released it.
+        if (start_here || strand.running_in_this_thread()) return write_request();
         boost::asio::post(strand, [me] { me->write_request(); });
         return;
     }
@@ -435,18 +442,32 @@ void Request::write_request() {
     head_bytes_ = 0;
     notify(INTERNET_STATUS_SENDING_REQUEST);
     // A request head nearly always fits the socket's send buffer: write it now, and only wait
-    // (with the send timeout) for what did not fit.
+    // (with the send timeout) for what did not fit. May run on a synchronous caller's thread
+    // (use_grant): the stream is used under state_mutex_ after checking cancelled_, and the
+    // deadline is armed only once the wait has started, as in read_into.
+    const DWORD send_timeout_ms = options().send_timeout_ms;
     std::error_code ec;
-    const std::size_t total = boost::asio::buffer_size(buffers);
-    const std::size_t written = conn_->stream().try_write_some(buffers, ec);
-    if (!ec && written == total) return on_request_written({}, written);
-    if (ec && !net::is_would_block(ec)) return on_request_written(ec, written);
-    drop_front(buffers, written);
-    arm_timer(options().send_timeout_ms);
-    auto me = self();
-    conn_->stream().async_write_all(std::move(buffers), [me, written](std::error_code ec, std::size_t n) {
-        me->on_request_written(ec, written + n);
-    });
+    std::size_t written = 0;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (cancelled_) {
+            ec = make_error(ERROR_INTERNET_OPERATION_CANCELLED);
+        } else {
+            const std::size_t total = boost::asio::buffer_size(buffers);
+            written = conn_->stream().try_write_some(buffers, ec);
+            if (net::is_would_block(ec) || (!ec && written < total)) {
+                drop_front(buffers, written);
+                auto me = self();
+                conn_->stream().async_write_all(std::move(buffers), [me, written](std::error_code ec, std::size_t n) {
+                    me->on_request_written(ec, written + n);
+                });
+                arm_timer(send_timeout_ms);
+                return;
+            }
+        }
+    }
+    if (cancelled_now()) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+    on_request_written(ec, written);
 }
 
 void Request::on_request_written(std::error_code ec, std::size_t bytes) {
@@ -481,27 +502,49 @@ void Request::read_head() {
 }
 
 void Request::continue_head() {
-    while (conn_->size() > 0) {
-        std::size_t consumed = 0;
-        auto state = parser_.feed(std::string_view(conn_->data(), conn_->size()), consumed);
-        conn_->consume(consumed);
-        if (state == ResponseHeadParser::State::error) return finish_send(parser_.error());
-        if (state == ResponseHeadParser::State::done) {
-            auto head = parser_.take_head();
-            if (head.status >= 100 && head.status < 200 && head.status != 101) {
-                notify_dword(INTERNET_STATUS_INTERMEDIATE_RESPONSE, head.status);
-                parser_.reset();
-                continue;
+    const DWORD receive_timeout_ms = options().receive_timeout_ms;
+    for (;;) {
+        while (conn_->size() > 0) {
+            std::size_t consumed = 0;
+            auto state = parser_.feed(std::string_view(conn_->data(), conn_->size()), consumed);
+            conn_->consume(consumed);
+            if (state == ResponseHeadParser::State::error) return finish_send(parser_.error());
+            if (state == ResponseHeadParser::State::done) {
+                auto head = parser_.take_head();
+                if (head.status >= 100 && head.status < 200 && head.status != 101) {
+                    notify_dword(INTERNET_STATUS_INTERMEDIATE_RESPONSE, head.status);
+                    parser_.reset();
+                    continue;
+                }
+                return on_head_complete(std::move(head));
             }
-            return on_head_complete(std::move(head));
         }
+        // The response is often there already (a server on the same host answers within the
+        // microseconds the request took): take it without waiting, so the whole send needs no
+        // engine hop. Possibly on a synchronous caller's thread (see write_request): the stream
+        // is used under state_mutex_, and the deadline is armed after the wait has started.
+        std::error_code ec;
+        std::size_t n = 0;
+        {
+            std::lock_guard lock(state_mutex_);
+            if (cancelled_) break;
+            char* space = conn_->prepare(kHeadReadSize);
+            const auto buffer = boost::asio::buffer(space, conn_->free_space());
+            n = conn_->stream().try_read_some(buffer, ec);
+            if (net::is_would_block(ec)) {
+                auto me = self();
+                conn_->stream().async_read_some(buffer, [me](std::error_code ec, std::size_t n) {
+                    me->on_head_data(ec, n);
+                });
+                arm_timer(receive_timeout_ms);
+                return;
+            }
+        }
+        if (ec) return on_head_data(ec, n);
+        conn_->commit(n);
+        head_bytes_ += n;
     }
-    if (cancelled_now()) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
-    arm_timer(options().receive_timeout_ms);
-    char* space = conn_->prepare(kHeadReadSize);
-    auto me = self();
-    conn_->stream().async_read_some(boost::asio::buffer(space, conn_->free_space()),
-                                    [me](std::error_code ec, std::size_t n) { me->on_head_data(ec, n); });
+    finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
 }
 
 void Request::on_head_data(std::error_code ec, std::size_t bytes) {
@@ -652,7 +695,7 @@ void Request::follow_redirect(const std::string& location) {
                 ++me->redirects_;
                 me->retried_ = false;
             }
-            old.reset();  // on its strand (we are on it)
+            old.reset();  // nothing of it is pending any more: it may close on any thread
             me->begin_attempt(false);
         },
         kDrainReadBudget);
@@ -682,29 +725,39 @@ void Request::drain_then(std::function<void()> next, unsigned budget_reads) {
     if (to_pool) Pool::instance().release(std::move(to_pool));
     if (give_up) close_connection_notify();
     if (!need_read || give_up) return next();
-    arm_timer(options().receive_timeout_ms);
-    char* space = conn_->prepare(kDecodeChunk);
-    auto me = self();
-    conn_->stream().async_read_some(
-        boost::asio::buffer(space, conn_->free_space()),
-        [me, next = std::move(next), budget_reads](std::error_code ec, std::size_t n) mutable {
-            me->cancel_timer();
-            if (me->cancelled_now()) return me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
-            if (ec) {
-                if (me->framing_ != Framing::until_close || !is_eof(ec)) {
-                    me->close_connection_notify();
-                    return next();
-                }
-                {
-                    std::lock_guard lock(me->state_mutex_);
-                    me->raw_complete_ = true;
-                    me->keep_alive_ = false;
-                }
-                return me->drain_then(std::move(next), 0);
-            }
-            me->conn_->commit(n);
-            me->drain_then(std::move(next), budget_reads - 1);
-        });
+    // Possibly on a synchronous caller's thread (a redirect whose head came inline): the wait
+    // starts under state_mutex_ and the deadline is armed after it, as in continue_head.
+    const DWORD receive_timeout_ms = options().receive_timeout_ms;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (!cancelled_) {
+            char* space = conn_->prepare(kDecodeChunk);
+            auto me = self();
+            conn_->stream().async_read_some(
+                boost::asio::buffer(space, conn_->free_space()),
+                [me, next = std::move(next), budget_reads](std::error_code ec, std::size_t n) mutable {
+                    me->cancel_timer();
+                    if (me->cancelled_now()) return me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+                    if (ec) {
+                        if (me->framing_ != Framing::until_close || !is_eof(ec)) {
+                            me->close_connection_notify();
+                            return next();
+                        }
+                        {
+                            std::lock_guard lock(me->state_mutex_);
+                            me->raw_complete_ = true;
+                            me->keep_alive_ = false;
+                        }
+                        return me->drain_then(std::move(next), 0);
+                    }
+                    me->conn_->commit(n);
+                    me->drain_then(std::move(next), budget_reads - 1);
+                });
+            arm_timer(receive_timeout_ms);
+            return;
+        }
+    }
+    finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
 }
 
 void Request::finish_send(std::error_code ec, bool keep_response) {
@@ -769,13 +822,13 @@ void Request::arm_timer(DWORD ms) {
     conn_->arm_deadline(std::chrono::milliseconds(ms));
 }
 
+// Under state_mutex_: a step started on a synchronous caller's thread holds it until its wait
+// is started and timed, so the completion (whose first step this is) waits for that.
 void Request::cancel_timer() {
+    std::lock_guard lock(state_mutex_);
     if (!conn_) return;
     conn_->clear_deadline();
-    if (conn_->deadline_passed()) {
-        std::lock_guard lock(state_mutex_);
-        timed_out_ = true;
-    }
+    if (conn_->deadline_passed()) timed_out_ = true;
 }
 
 void Request::abort_io() {
@@ -981,8 +1034,19 @@ std::error_code Request::read(void* buffer, DWORD size, DWORD* read_out, DWORD f
     read_timeout_ms_ = options().receive_timeout_ms;  // options() copies strings: once per call
     notify(INTERNET_STATUS_RECEIVING_RESPONSE);
     auto me = self();
+    // A synchronous read over TCP starts on this thread: what the socket holds now is read
+    // without a hand-off to the engine, which only takes over (on the strand) when the read
+    // has to wait. TLS streams cannot read without waiting (try_read_some), so they gain
+    // nothing from it and keep starting on the strand; so do asynchronous sessions, whose
+    // reads stay off the API thread.
+    bool start_here = false;
+    if (!no_wait && !async()) {
+        std::lock_guard lock(state_mutex_);
+        start_here = !conn_ || !conn_->stream().is_tls();
+    }
     auto result = core::run_operation(shared_from_this(), ctx ? ctx : context(),
-                                      [me, out, size, got, read_out, no_wait](core::Done done) {
+                                      [me, out, size, got, read_out, no_wait, start_here](core::Done done) {
+        if (start_here) return me->read_into(out, size, got, read_out, std::move(done));
         boost::asio::post(*me->exec_, [me, out, size, got, read_out, no_wait, done = std::move(done)]() mutable {
             if (no_wait) {
                 me->wait_for_data([me, read_out, done = std::move(done)](std::error_code ec) {
@@ -1025,65 +1089,63 @@ void Request::complete_read(std::size_t filled, DWORD* read_out, core::Done done
 
 void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* read_out, core::Done done) {
     // Reads what the socket already holds without waiting (no handler dispatch per read); only
-    // when it has nothing does the read wait, under the receive timeout.
+    // when it has nothing does the read wait, under the receive timeout. May run on the
+    // caller's thread (a synchronous read, see read()): every use of the stream here is under
+    // state_mutex_ after checking cancelled_, which excludes abort_io's close, and no deadline
+    // is armed until the wait has been started, so the deadline cannot close the stream under
+    // us either. Once the wait is started this thread touches nothing of the request again:
+    // the completion continues on the strand (cancel_timer, its first step, takes state_mutex_
+    // and so starts only after this function has let go of it).
     for (;;) {
-        char* destination = nullptr;
-        std::size_t max = 0;
         bool direct = false;
+        std::size_t n = 0;
+        std::error_code io_error;       // what the attempt to read said
+        std::error_code finish_error;   // the read ends here, with this
+        bool finish = false;
         {
             std::lock_guard lock(state_mutex_);
+            std::error_code ec;
+            if (!cancelled_) filled += take_locked(out + filled, cap - filled, ec);
             if (cancelled_) {
-                // reported below
+                finish = true;
+                finish_error = make_error(ERROR_INTERNET_OPERATION_CANCELLED);
+            } else if (ec) {
+                finish = true;
+                finish_error = ec;
+            } else if (filled == cap || body_exhausted_locked()) {
+                finish = true;
+            } else if (!conn_) {
+                finish = true;
+                finish_error = make_error(ERROR_INTERNET_CONNECTION_ABORTED);
             } else {
-                std::error_code ec;
-                filled += take_locked(out + filled, cap - filled, ec);
-                if (ec || filled == cap || body_exhausted_locked()) {
-                    // fall through to completion outside the lock
-                    destination = nullptr;
-                    max = ec ? 1 : 0;
-                    if (ec) deferred_read_error_ = ec;
-                } else if (!conn_) {
-                    deferred_read_error_ = make_error(ERROR_INTERNET_CONNECTION_ABORTED);
-                    max = 1;
+                char* destination;
+                std::size_t max;
+                direct = !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
+                if (direct) {
+                    destination = out + filled;
+                    max = cap - filled;
+                    if (framing_ == Framing::content_length)
+                        max = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining_));
                 } else {
-                    direct = !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
-                    if (direct) {
-                        destination = out + filled;
-                        max = cap - filled;
-                        if (framing_ == Framing::content_length)
-                            max = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining_));
-                    } else {
-                        destination = conn_->prepare(kDecodeChunk);
-                        max = conn_->free_space();
-                    }
+                    destination = conn_->prepare(kDecodeChunk);
+                    max = conn_->free_space();
+                }
+                n = conn_->stream().try_read_some(boost::asio::buffer(destination, max), io_error);
+                if (net::is_would_block(io_error)) {
+                    auto me = self();
+                    conn_->stream().async_read_some(
+                        boost::asio::buffer(destination, max),
+                        [me, out, cap, filled, read_out, direct, done = std::move(done)](std::error_code ec,
+                                                                                         std::size_t n) mutable {
+                            me->on_body_data(out, cap, filled, read_out, std::move(done), direct, ec, n);
+                        });
+                    arm_timer(read_timeout_ms_);  // after starting the wait: see above
+                    return;
                 }
             }
         }
-        if (cancelled_now())
-            return complete_read(filled, read_out, std::move(done), make_error(ERROR_INTERNET_OPERATION_CANCELLED));
-        if (!destination) {
-            std::error_code ec;
-            if (max == 1) {
-                std::lock_guard lock(state_mutex_);
-                ec = deferred_read_error_;
-                deferred_read_error_.clear();
-            }
-            return complete_read(filled, read_out, std::move(done), ec);
-        }
-        std::error_code ec;
-        const std::size_t n = conn_->stream().try_read_some(boost::asio::buffer(destination, max), ec);
-        if (net::is_would_block(ec)) {
-            arm_timer(read_timeout_ms_);
-            auto me = self();
-            conn_->stream().async_read_some(
-                boost::asio::buffer(destination, max),
-                [me, out, cap, filled, read_out, direct, done = std::move(done)](std::error_code ec,
-                                                                                 std::size_t n) mutable {
-                    me->on_body_data(out, cap, filled, read_out, std::move(done), direct, ec, n);
-                });
-            return;
-        }
-        if (absorb_body_data(out, filled, read_out, done, direct, ec, n)) return;
+        if (finish) return complete_read(filled, read_out, std::move(done), finish_error);
+        if (absorb_body_data(out, filled, read_out, done, direct, io_error, n)) return;
     }
 }
 

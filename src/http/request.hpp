@@ -98,9 +98,10 @@ private:
     core::CallResult start_send(SendMode mode, DWORD_PTR completion_context, DWORD_PTR success_result);
     bool cancelled_now() const;
     PoolKey pool_key_locked() const;
-    void begin_attempt(bool force_fresh);
+    // `on_caller_thread`: called from a synchronous send's start, which may go on inline.
+    void begin_attempt(bool force_fresh, bool on_caller_thread = false);
     void on_pool_grant(Pool::Grant grant);
-    void use_grant(Pool::Grant grant);
+    void use_grant(Pool::Grant grant, bool on_caller_thread);
     void connect_on_strand();
     void on_connected(std::error_code ec, std::unique_ptr<net::Stream> stream);
     void write_request();
@@ -193,7 +194,6 @@ private:
     bool decoder_fed_ = false;
     bool keep_alive_ = false;            // the connection may be reused after this body
     std::error_code deferred_error_;     // reported by the next read (after a partial one)
-    std::error_code deferred_read_error_;
     DWORD read_timeout_ms_ = 30000;      // receive timeout of the read running now
 };
 

@@ -41,6 +41,9 @@ public:
     boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
 
     void async_read_some(boost::asio::mutable_buffer buffer, IoHandler handler) override {
+        // A wait must be woken by the first byte (the receive timeout counts from there).
+        // Lowering the mark also signals bytes that came in while it was high.
+        if (quiet_) set_receive_low_watermark(1);
         socket_.async_read_some(buffer, [handler = std::move(handler)](boost::system::error_code ec,
                                                                         std::size_t n) { handler(ec, n); });
     }
@@ -54,6 +57,9 @@ public:
 
     std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec) override {
         if (!make_non_blocking(ec)) return 0;
+        // Whoever reads without waiting takes what arrives itself: until the next wait,
+        // arriving bytes need not wake the engine (see quiet_).
+        if (!quiet_) set_receive_low_watermark(quiet_low_watermark);
         boost::system::error_code error;
         const std::size_t n = socket_.read_some(buffer, error);
         ec = error;
@@ -96,10 +102,29 @@ private:
         return true;
     }
 
+    void set_receive_low_watermark(int bytes) noexcept {
+        boost::system::error_code ignored;  // only costs wake-ups if it fails
+        socket_.set_option(boost::asio::socket_base::receive_low_watermark(bytes), ignored);
+        quiet_ = bytes > 1;
+    }
+
     boost::asio::ip::tcp::socket socket_;
     std::string peer_address_;
     std::uint16_t peer_port_;
     bool non_blocking_ = false;
+    // Quiet between waits: the socket is registered with the engine's epoll for its whole
+    // life, edge-triggered, so every arriving segment wakes an engine thread even when no
+    // read waits for it. While a reader takes the bytes itself (try_read_some, e.g. a
+    // synchronous InternetReadFile or HttpSendRequest on the caller's thread) each such
+    // arrival cost two thread wake-ups (Asio hands the reactor on to the other, idle thread):
+    // ~16,000 per GiB, and 2-3 per small request, more than the reads themselves. A high
+    // SO_RCVLOWAT from the first try_read_some to the next wait keeps the kernel from
+    // signalling most arrivals (it still does once the buffer is nearly full); every wait
+    // lowers it to 1 first, which also signals bytes that came meanwhile, so waits, timeouts
+    // and end of stream behave exactly as without it (end of stream and errors are signalled
+    // whatever the mark). Costs one setsockopt per switch, none while the state stays.
+    static constexpr int quiet_low_watermark = 4 * 1024 * 1024;
+    bool quiet_ = false;
 };
 
 class TlsStream final : public Stream {
