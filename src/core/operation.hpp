@@ -16,6 +16,9 @@ struct CallResult {
 
 // Runs `start(done)` on the caller's thread; start begins the asynchronous work (posting it to
 // the engine or a strand) and the work calls done(result, ec) exactly once, from any thread.
+// In a synchronous session start may also run the work's non-blocking beginning itself and
+// call done inline (never with a lock held): see cancellation.md, "Started on the caller's
+// thread".
 // `target` counts one pending operation until done has been handled.
 //
 // Synchronous session: waits for done, delivering the notifications sent meanwhile about
