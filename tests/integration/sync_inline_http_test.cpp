@@ -334,9 +334,10 @@ TEST_F(CancelInlineSync, ClosesAtVaryingPointsOfKeptAliveRequests) {
                                             INTERNET_SERVICE_HTTP, 0, 1));
         ASSERT_TRUE(connect);
         std::atomic<int> done_requests{0};
-        auto worker = std::async(std::launch::async, [&]() -> DWORD {
+        HINTERNET parent = connect.get();  // the value: this thread resets the guard meanwhile
+        auto worker = std::async(std::launch::async, [&done_requests, parent]() -> DWORD {
             for (int i = 0; i < per_connection; ++i) {
-                HINTERNET r = HttpOpenRequestA(connect, "GET", "/k", nullptr, nullptr, nullptr, 0, 8);
+                HINTERNET r = HttpOpenRequestA(parent, "GET", "/k", nullptr, nullptr, nullptr, 0, 8);
                 if (!r) return GetLastError();
                 DWORD error = ERROR_SUCCESS;
                 if (!HttpSendRequestA(r, nullptr, 0, nullptr, 0)) error = GetLastError();
