@@ -68,6 +68,9 @@ public:
 
     std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec) override {
         if (!make_non_blocking(ec)) return 0;
+        // A request written this way is followed by a try_read_some for its answer: from
+        // here, so that an answer arriving before that read does not wake the engine.
+        if (!quiet_) set_receive_low_watermark(quiet_low_watermark);
         boost::system::error_code error;
         const std::size_t n = socket_.write_some(buffers, error);
         ec = error;
@@ -118,11 +121,12 @@ private:
     // synchronous InternetReadFile or HttpSendRequest on the caller's thread) each such
     // arrival cost two thread wake-ups (Asio hands the reactor on to the other, idle thread):
     // ~16,000 per GiB, and 2-3 per small request, more than the reads themselves. A high
-    // SO_RCVLOWAT from the first try_read_some to the next wait keeps the kernel from
-    // signalling most arrivals (it still does once the buffer is nearly full); every wait
+    // SO_RCVLOWAT from a try_read_some or try_write_some to the next wait keeps the kernel
+    // from signalling most arrivals (it still does once the buffer is nearly full); every wait
     // lowers it to 1 first, which also signals bytes that came meanwhile, so waits, timeouts
     // and end of stream behave exactly as without it (end of stream and errors are signalled
-    // whatever the mark). Costs one setsockopt per switch, none while the state stays.
+    // whatever the mark). Costs one setsockopt per switch, none while the state stays. (Linux
+    // also lets the receive buffer grow to hold the mark: a limit, nothing is allocated.)
     static constexpr int quiet_low_watermark = 4 * 1024 * 1024;
     bool quiet_ = false;
 };

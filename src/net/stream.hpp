@@ -63,9 +63,9 @@ public:
     // dispatch. Return the bytes moved; `ec` is empty on progress, is_would_block(ec) when
     // nothing could move now (then use the async call), or the error/eof as async_read_some
     // would report it. The default (TLS, where records make a partial attempt awkward) always
-    // answers would-block, which is always correct. After a try_read_some the stream may stop
-    // signalling arrivals to the engine until the next async_read_some (TCP: a high
-    // SO_RCVLOWAT), as the caller takes them itself; waits are not affected.
+    // answers would-block, which is always correct. After a try_read_some or try_write_some
+    // the stream may stop signalling arrivals to the engine until the next async_read_some
+    // (TCP: a high SO_RCVLOWAT), as the caller takes them itself; waits are not affected.
     virtual std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec);
     virtual std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec);
     // Pending reads/writes complete with boost::asio::error::operation_aborted. After a cancel
