@@ -46,6 +46,9 @@ Connection::Connection(PoolKey key, Strand strand, std::unique_ptr<net::Stream> 
     : key_(std::move(key)), strand_(std::move(strand)), stream_(std::move(stream)) {
     deadline_ = std::make_shared<Deadline>(strand_);
     deadline_->stream = stream_.get();
+    // Synchronous requests take the bytes of their responses on the caller's thread, between
+    // waits (request.cpp): those arrivals need not wake the engine.
+    stream_->quiet_between_waits();
 }
 
 Connection::~Connection() {

@@ -59,7 +59,7 @@ public:
         if (!make_non_blocking(ec)) return 0;
         // Whoever reads without waiting takes what arrives itself: until the next wait,
         // arriving bytes need not wake the engine (see quiet_).
-        if (!quiet_) set_receive_low_watermark(quiet_low_watermark);
+        if (quiet_between_waits_ && !quiet_) set_receive_low_watermark(quiet_low_watermark);
         boost::system::error_code error;
         const std::size_t n = socket_.read_some(buffer, error);
         ec = error;
@@ -70,12 +70,14 @@ public:
         if (!make_non_blocking(ec)) return 0;
         // A request written this way is followed by a try_read_some for its answer: from
         // here, so that an answer arriving before that read does not wake the engine.
-        if (!quiet_) set_receive_low_watermark(quiet_low_watermark);
+        if (quiet_between_waits_ && !quiet_) set_receive_low_watermark(quiet_low_watermark);
         boost::system::error_code error;
         const std::size_t n = socket_.write_some(buffers, error);
         ec = error;
         return n;
     }
+
+    void quiet_between_waits() noexcept override { quiet_between_waits_ = true; }
 
     void cancel() noexcept override {
         boost::system::error_code ignored;
@@ -128,7 +130,8 @@ private:
     // whatever the mark). Costs one setsockopt per switch, none while the state stays. (Linux
     // also lets the receive buffer grow to hold the mark: a limit, nothing is allocated.)
     static constexpr int quiet_low_watermark = 4 * 1024 * 1024;
-    bool quiet_ = false;
+    bool quiet_between_waits_ = false;  // asked for (quiet_between_waits())
+    bool quiet_ = false;                // the mark is high now
 };
 
 class TlsStream final : public Stream {

@@ -63,11 +63,16 @@ public:
     // dispatch. Return the bytes moved; `ec` is empty on progress, is_would_block(ec) when
     // nothing could move now (then use the async call), or the error/eof as async_read_some
     // would report it. The default (TLS, where records make a partial attempt awkward) always
-    // answers would-block, which is always correct. After a try_read_some or try_write_some
-    // the stream may stop signalling arrivals to the engine until the next async_read_some
-    // (TCP: a high SO_RCVLOWAT), as the caller takes them itself; waits are not affected.
+    // answers would-block, which is always correct.
     virtual std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec);
     virtual std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec);
+    // Asked once by an owner that takes arriving bytes itself between waits (try_read_some
+    // after a try_write_some or a completed read, e.g. HTTP's synchronous calls on the caller's
+    // thread): from a try_read_some/try_write_some to the next async_read_some, arrivals need
+    // not wake the engine (TCP: a high SO_RCVLOWAT, net/stream.cpp). Waits are not affected;
+    // costs a setsockopt whenever the stream switches between trying and waiting. Default:
+    // nothing.
+    virtual void quiet_between_waits() noexcept {}
     // Pending reads/writes complete with boost::asio::error::operation_aborted. After a cancel
     // the stream's position in the byte stream is unknown: close it, don't reuse it.
     virtual void cancel() noexcept = 0;
