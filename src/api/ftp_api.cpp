@@ -516,155 +516,137 @@ extern "C" {
 
 HINTERNET WINAPI FtpFindFirstFileA(HINTERNET hConnect, LPCSTR lpszSearchFile, LPWIN32_FIND_DATAA lpFindFileData,
                                    DWORD dwFlags, DWORD_PTR dwContext) {
-    try {
+    return guarded<HINTERNET>(nullptr, [&] {
         return find_first_file(hConnect, lpszSearchFile, lpFindFileData, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail_handle(make_error(ERROR_NOT_ENOUGH_MEMORY));
-    }
+    });
 }
 
 HINTERNET WINAPI FtpFindFirstFileW(HINTERNET hConnect, LPCWSTR lpszSearchFile, LPWIN32_FIND_DATAW lpFindFileData,
                                    DWORD dwFlags, DWORD_PTR dwContext) {
-    try {
+    return guarded<HINTERNET>(nullptr, [&] {
         return find_first_file(hConnect, lpszSearchFile, lpFindFileData, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail_handle(make_error(ERROR_NOT_ENOUGH_MEMORY));
-    }
+    });
 }
 
 BOOL WINAPI FtpGetFileA(HINTERNET hConnect, LPCSTR lpszRemoteFile, LPCSTR lpszNewFile, BOOL fFailIfExists,
                         DWORD dwFlagsAndAttributes, DWORD dwFlags, DWORD_PTR dwContext) {
-    try {
+    return guarded<BOOL>(FALSE, [&] {
         return get_file(hConnect, lpszRemoteFile, lpszNewFile, fFailIfExists, dwFlagsAndAttributes, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
+    });
 }
 
 BOOL WINAPI FtpGetFileW(HINTERNET hConnect, LPCWSTR lpszRemoteFile, LPCWSTR lpszNewFile, BOOL fFailIfExists,
                         DWORD dwFlagsAndAttributes, DWORD dwFlags, DWORD_PTR dwContext) {
-    try {
+    return guarded<BOOL>(FALSE, [&] {
         return get_file(hConnect, lpszRemoteFile, lpszNewFile, fFailIfExists, dwFlagsAndAttributes, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
+    });
 }
 
 BOOL WINAPI FtpPutFileA(HINTERNET hConnect, LPCSTR lpszLocalFile, LPCSTR lpszNewRemoteFile, DWORD dwFlags,
                         DWORD_PTR dwContext) {
-    try {
+    return guarded<BOOL>(FALSE, [&] {
         return put_file(hConnect, lpszLocalFile, lpszNewRemoteFile, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
+    });
 }
 
 BOOL WINAPI FtpPutFileW(HINTERNET hConnect, LPCWSTR lpszLocalFile, LPCWSTR lpszNewRemoteFile, DWORD dwFlags,
                         DWORD_PTR dwContext) {
-    try {
+    return guarded<BOOL>(FALSE, [&] {
         return put_file(hConnect, lpszLocalFile, lpszNewRemoteFile, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
+    });
 }
 
 HINTERNET WINAPI FtpOpenFileA(HINTERNET hConnect, LPCSTR lpszFileName, DWORD dwAccess, DWORD dwFlags,
                               DWORD_PTR dwContext) {
-    try {
-        return open_file(hConnect, lpszFileName, dwAccess, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail_handle(make_error(ERROR_NOT_ENOUGH_MEMORY));
-    }
+    return guarded<HINTERNET>(nullptr, [&] { return open_file(hConnect, lpszFileName, dwAccess, dwFlags, dwContext); });
 }
 
 HINTERNET WINAPI FtpOpenFileW(HINTERNET hConnect, LPCWSTR lpszFileName, DWORD dwAccess, DWORD dwFlags,
                               DWORD_PTR dwContext) {
-    try {
-        return open_file(hConnect, lpszFileName, dwAccess, dwFlags, dwContext);
-    } catch (const std::bad_alloc&) {
-        return fail_handle(make_error(ERROR_NOT_ENOUGH_MEMORY));
-    }
+    return guarded<HINTERNET>(nullptr, [&] { return open_file(hConnect, lpszFileName, dwAccess, dwFlags, dwContext); });
 }
 
 BOOL WINAPI FtpDeleteFileA(HINTERNET hConnect, LPCSTR lpszFileName) {
-    return path_command(hConnect, lpszFileName, &ftp::Session::delete_file);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszFileName, &ftp::Session::delete_file); });
 }
 
 BOOL WINAPI FtpDeleteFileW(HINTERNET hConnect, LPCWSTR lpszFileName) {
-    return path_command(hConnect, lpszFileName, &ftp::Session::delete_file);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszFileName, &ftp::Session::delete_file); });
 }
 
 BOOL WINAPI FtpRenameFileA(HINTERNET hConnect, LPCSTR lpszExisting, LPCSTR lpszNew) {
-    return rename_file(hConnect, lpszExisting, lpszNew);
+    return guarded<BOOL>(FALSE, [&] { return rename_file(hConnect, lpszExisting, lpszNew); });
 }
 
 BOOL WINAPI FtpRenameFileW(HINTERNET hConnect, LPCWSTR lpszExisting, LPCWSTR lpszNew) {
-    return rename_file(hConnect, lpszExisting, lpszNew);
+    return guarded<BOOL>(FALSE, [&] { return rename_file(hConnect, lpszExisting, lpszNew); });
 }
 
 BOOL WINAPI FtpCreateDirectoryA(HINTERNET hConnect, LPCSTR lpszDirectory) {
-    return path_command(hConnect, lpszDirectory, &ftp::Session::make_directory);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszDirectory, &ftp::Session::make_directory); });
 }
 
 BOOL WINAPI FtpCreateDirectoryW(HINTERNET hConnect, LPCWSTR lpszDirectory) {
-    return path_command(hConnect, lpszDirectory, &ftp::Session::make_directory);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszDirectory, &ftp::Session::make_directory); });
 }
 
 BOOL WINAPI FtpRemoveDirectoryA(HINTERNET hConnect, LPCSTR lpszDirectory) {
-    return path_command(hConnect, lpszDirectory, &ftp::Session::remove_directory);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszDirectory, &ftp::Session::remove_directory); });
 }
 
 BOOL WINAPI FtpRemoveDirectoryW(HINTERNET hConnect, LPCWSTR lpszDirectory) {
-    return path_command(hConnect, lpszDirectory, &ftp::Session::remove_directory);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszDirectory, &ftp::Session::remove_directory); });
 }
 
 BOOL WINAPI FtpSetCurrentDirectoryA(HINTERNET hConnect, LPCSTR lpszDirectory) {
-    return path_command(hConnect, lpszDirectory, &ftp::Session::change_directory);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszDirectory, &ftp::Session::change_directory); });
 }
 
 BOOL WINAPI FtpSetCurrentDirectoryW(HINTERNET hConnect, LPCWSTR lpszDirectory) {
-    return path_command(hConnect, lpszDirectory, &ftp::Session::change_directory);
+    return guarded<BOOL>(FALSE, [&] { return path_command(hConnect, lpszDirectory, &ftp::Session::change_directory); });
 }
 
 BOOL WINAPI FtpGetCurrentDirectoryA(HINTERNET hConnect, LPSTR lpszCurrentDirectory, LPDWORD lpdwCurrentDirectory) {
-    return get_current_directory(hConnect, lpszCurrentDirectory, lpdwCurrentDirectory);
+    return guarded<BOOL>(FALSE, [&] {
+        return get_current_directory(hConnect, lpszCurrentDirectory, lpdwCurrentDirectory);
+    });
 }
 
 BOOL WINAPI FtpGetCurrentDirectoryW(HINTERNET hConnect, LPWSTR lpszCurrentDirectory, LPDWORD lpdwCurrentDirectory) {
-    return get_current_directory(hConnect, lpszCurrentDirectory, lpdwCurrentDirectory);
+    return guarded<BOOL>(FALSE, [&] {
+        return get_current_directory(hConnect, lpszCurrentDirectory, lpdwCurrentDirectory);
+    });
 }
 
 BOOL WINAPI FtpCommandA(HINTERNET hConnect, BOOL fExpectResponse, DWORD dwFlags, LPCSTR lpszCommand,
                         DWORD_PTR dwContext, HINTERNET* phFtpCommand) {
-    try {
+    return guarded<BOOL>(FALSE, [&] {
         return ftp_command(hConnect, fExpectResponse, dwFlags, lpszCommand, dwContext, phFtpCommand);
-    } catch (const std::bad_alloc&) {
-        return fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
+    });
 }
 
 BOOL WINAPI FtpCommandW(HINTERNET hConnect, BOOL fExpectResponse, DWORD dwFlags, LPCWSTR lpszCommand,
                         DWORD_PTR dwContext, HINTERNET* phFtpCommand) {
-    try {
+    return guarded<BOOL>(FALSE, [&] {
         return ftp_command(hConnect, fExpectResponse, dwFlags, lpszCommand, dwContext, phFtpCommand);
-    } catch (const std::bad_alloc&) {
-        return fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
+    });
 }
 
 DWORD WINAPI FtpGetFileSize(HINTERNET hFile, LPDWORD lpdwFileSizeHigh) {
-    std::error_code ec;
-    auto file = core::lookup<FileHandle>(hFile, ec);
-    std::uint64_t size = 0;
-    if (file) ec = file->file_size(size);
-    if (ec) {
-        set_last_error(ec);
-        if (lpdwFileSizeHigh) *lpdwFileSizeHigh = 0;
-        return 0xFFFFFFFFu;   // INVALID_FILE_SIZE
-    }
-    if (lpdwFileSizeHigh) *lpdwFileSizeHigh = static_cast<DWORD>(size >> 32);
-    set_last_error(ERROR_SUCCESS);
-    return static_cast<DWORD>(size);
+    return guarded<DWORD>(DWORD{0xFFFFFFFFu}, [&]() -> DWORD {
+        std::error_code ec;
+        auto file = core::lookup<FileHandle>(hFile, ec);
+        std::uint64_t size = 0;
+        if (file) ec = file->file_size(size);
+        if (ec) {
+            set_last_error(ec);
+            if (lpdwFileSizeHigh) *lpdwFileSizeHigh = 0;
+            return 0xFFFFFFFFu;   // INVALID_FILE_SIZE
+        }
+        if (lpdwFileSizeHigh) *lpdwFileSizeHigh = static_cast<DWORD>(size >> 32);
+        set_last_error(ERROR_SUCCESS);
+        return static_cast<DWORD>(size);
+    });
 }
 
 }  // extern "C"
