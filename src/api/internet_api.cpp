@@ -27,15 +27,9 @@ template <class Char>
 HINTERNET open_session(const Char* agent, DWORD access_type, const Char* proxy, const Char* bypass, DWORD flags) {
     std::error_code ec;
     auto session = core::Session::create(narrow(agent), access_type, narrow(proxy), narrow(bypass), flags, ec);
-    if (!session) {
-        set_last_error(ec);
-        return nullptr;
-    }
+    if (!session) return fail_handle(ec);
     HINTERNET h = core::publish(session, ec);
-    if (!h) {
-        set_last_error(ec);
-        return nullptr;
-    }
+    if (!h) return fail_handle(ec);
     set_last_error(ERROR_SUCCESS);
     return h;
 }
@@ -45,14 +39,8 @@ HINTERNET connect_to(HINTERNET session_handle, const Char* server, INTERNET_PORT
                      const Char* password, DWORD service, DWORD flags, DWORD_PTR context) {
     std::error_code ec;
     auto session = core::lookup<core::Session>(session_handle, ec);
-    if (!session) {
-        set_last_error(ec);
-        return nullptr;
-    }
-    if (server == nullptr) {
-        set_last_error(ERROR_INVALID_PARAMETER);
-        return nullptr;
-    }
+    if (!session) return fail_handle(ec);
+    if (server == nullptr) return fail_handle(make_error(ERROR_INVALID_PARAMETER));
     core::ConnectParams params;
     params.server = narrow(server);
     params.port = port;
@@ -63,10 +51,7 @@ HINTERNET connect_to(HINTERNET session_handle, const Char* server, INTERNET_PORT
     params.context = context;
     if (service == INTERNET_SERVICE_FTP) ftp::register_service();
     HINTERNET h = core::connect(session, params, ec);
-    if (!h) {
-        set_last_error(ec);
-        return nullptr;
-    }
+    if (!h) return fail_handle(ec);
     set_last_error(ERROR_SUCCESS);
     return h;
 }

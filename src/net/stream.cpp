@@ -56,10 +56,7 @@ public:
     }
 
     std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec) override {
-        if (!make_non_blocking(ec)) return 0;
-        // Whoever reads without waiting takes what arrives itself: until the next wait,
-        // arriving bytes need not wake the engine (see quiet_).
-        if (quiet_between_waits_ && !quiet_) set_receive_low_watermark(quiet_low_watermark);
+        if (!begin_attempt(ec)) return 0;
         boost::system::error_code error;
         const std::size_t n = socket_.read_some(buffer, error);
         ec = error;
@@ -67,10 +64,7 @@ public:
     }
 
     std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec) override {
-        if (!make_non_blocking(ec)) return 0;
-        // A request written this way is followed by a try_read_some for its answer: from
-        // here, so that an answer arriving before that read does not wake the engine.
-        if (quiet_between_waits_ && !quiet_) set_receive_low_watermark(quiet_low_watermark);
+        if (!begin_attempt(ec)) return 0;
         boost::system::error_code error;
         const std::size_t n = socket_.write_some(buffers, error);
         ec = error;
@@ -93,6 +87,16 @@ public:
     std::uint16_t peer_port() const noexcept override { return peer_port_; }
 
 private:
+    // Before a non-blocking attempt (try_read_some / try_write_some). Whoever reads or writes
+    // without waiting takes what arrives itself, until the next wait: arriving bytes (also an
+    // answer to a request written this way, before its try_read_some) need not wake the
+    // engine (see quiet_).
+    bool begin_attempt(std::error_code& ec) {
+        if (!make_non_blocking(ec)) return false;
+        if (quiet_between_waits_ && !quiet_) set_receive_low_watermark(quiet_low_watermark);
+        return true;
+    }
+
     // Synchronous socket calls would otherwise block; Asio's own async operations are not
     // affected by this flag.
     bool make_non_blocking(std::error_code& ec) {
