@@ -2,6 +2,14 @@
 
 #include <boost/asio/write.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace openinet::net {
 
 bool is_end_of_stream(const std::error_code& ec) noexcept {
@@ -26,6 +34,10 @@ std::size_t Stream::try_write_some(const std::vector<boost::asio::const_buffer>&
     return 0;
 }
 
+Stream::WaitOutcome Stream::wait_readable(std::optional<std::chrono::milliseconds>) {
+    return WaitOutcome::unsupported;
+}
+
 namespace detail {
 namespace {
 
@@ -36,7 +48,10 @@ constexpr std::size_t coalesce_limit = 16 * 1024;
 class TcpStream final : public Stream {
 public:
     TcpStream(boost::asio::ip::tcp::socket socket, std::string peer_address, std::uint16_t peer_port)
-        : socket_(std::move(socket)), peer_address_(std::move(peer_address)), peer_port_(peer_port) {}
+        : socket_(std::move(socket)),
+          descriptor_(socket_.native_handle()),
+          peer_address_(std::move(peer_address)),
+          peer_port_(peer_port) {}
 
     boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
 
@@ -72,6 +87,32 @@ public:
     }
 
     void quiet_between_waits() noexcept override { quiet_between_waits_ = true; }
+
+    WaitOutcome wait_readable(std::optional<std::chrono::milliseconds> timeout) override {
+        // The first byte must wake the wait, as for async_read_some.
+        if (quiet_) set_receive_low_watermark(1);
+        // Out of the engine's epoll while this thread polls: there the same arrival would also
+        // wake an engine thread, which finds nothing to do but costs two thread switches (it
+        // hands the reactor to the other engine thread first). Two epoll_ctl calls are cheaper.
+        // Nothing is pending on the socket (the caller owns the stream), so it can leave the
+        // reactor and come back.
+        const auto protocol = descriptor_protocol();
+        boost::system::error_code error;
+        const int descriptor = socket_.release(error);
+        if (error) return WaitOutcome::readable;  // let the read report the problem
+        const WaitOutcome outcome = poll_readable(descriptor, timeout);
+        socket_.assign(protocol, descriptor, error);
+        if (error) ::close(descriptor);  // reads now fail with bad_descriptor
+        non_blocking_ = false;           // Asio forgot it with the release
+        return outcome;
+    }
+
+    void interrupt_wait() noexcept override {
+        // Wakes a poll on the descriptor (POLLHUP), which close() would not do; the descriptor
+        // (taken at construction: the socket object lets go of it during the wait) stays ours
+        // until the stream is closed.
+        ::shutdown(descriptor_, SHUT_RDWR);
+    }
 
     void cancel() noexcept override {
         boost::system::error_code ignored;
@@ -111,6 +152,27 @@ private:
         return true;
     }
 
+    boost::asio::ip::tcp descriptor_protocol() const {
+        return peer_address_.find(':') == std::string::npos ? boost::asio::ip::tcp::v4() : boost::asio::ip::tcp::v6();
+    }
+
+    static WaitOutcome poll_readable(int descriptor, std::optional<std::chrono::milliseconds> timeout) {
+        using clock = std::chrono::steady_clock;
+        const auto deadline = timeout ? std::optional(clock::now() + *timeout) : std::nullopt;
+        pollfd watched{descriptor, POLLIN, 0};
+        for (;;) {
+            int wait_ms = -1;
+            if (deadline) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - clock::now());
+                if (left.count() <= 0) return WaitOutcome::timed_out;
+                wait_ms = static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), 1 << 30));
+            }
+            const int ready = ::poll(&watched, 1, wait_ms);
+            if (ready > 0) return WaitOutcome::readable;        // also POLLHUP/POLLERR: the read tells
+            if (ready < 0 && errno != EINTR) return WaitOutcome::readable;  // likewise
+        }
+    }
+
     void set_receive_low_watermark(int bytes) noexcept {
         boost::system::error_code ignored;  // only costs wake-ups if it fails
         socket_.set_option(boost::asio::socket_base::receive_low_watermark(bytes), ignored);
@@ -118,6 +180,7 @@ private:
     }
 
     boost::asio::ip::tcp::socket socket_;
+    const int descriptor_;
     std::string peer_address_;
     std::uint16_t peer_port_;
     bool non_blocking_ = false;

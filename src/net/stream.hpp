@@ -73,6 +73,20 @@ public:
     // costs a setsockopt whenever the stream switches between trying and waiting. Default:
     // nothing.
     virtual void quiet_between_waits() noexcept {}
+    // Waiting without the engine, for a synchronous caller that owns the stream for the moment
+    // (no asynchronous operation pending on it, e.g. HTTP's synchronous calls on the caller's
+    // thread): blocks the calling thread until the stream has something to read (bytes, end
+    // of stream or an error: the next try_read_some says which), interrupt_wait() is called,
+    // or `timeout` passes (nullopt: no limit). The engine is not involved, so the reply wakes
+    // the caller directly instead of an engine thread that then wakes the caller.
+    // `unsupported` (the default; TLS, whose records make readiness of the socket say little):
+    // wait through the engine (async_read_some) instead.
+    enum class WaitOutcome { readable, timed_out, unsupported };
+    virtual WaitOutcome wait_readable(std::optional<std::chrono::milliseconds> timeout);
+    // From any thread, also while wait_readable runs: makes it return now, and every later
+    // read fail. Unlike close() it keeps the descriptor, so a waiter never polls a descriptor
+    // number reused meanwhile: close the stream once the waiter has returned.
+    virtual void interrupt_wait() noexcept {}
     // Pending reads/writes complete with boost::asio::error::operation_aborted. After a cancel
     // the stream's position in the byte stream is unknown: close it, don't reuse it.
     virtual void cancel() noexcept = 0;
