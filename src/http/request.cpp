@@ -531,7 +531,7 @@ void Request::continue_head() {
             char* space = conn_->prepare(kHeadReadSize);
             const auto buffer = boost::asio::buffer(space, conn_->free_space());
             n = conn_->stream().try_read_some(buffer, ec);
-            if (net::is_would_block(ec)) {
+            if (net::is_would_block(ec) && !waits_here_locked()) {
                 auto me = self();
                 conn_->stream().async_read_some(buffer, [me](std::error_code ec, std::size_t n) {
                     me->on_head_data(ec, n);
@@ -539,6 +539,10 @@ void Request::continue_head() {
                 arm_timer(receive_timeout_ms);
                 return;
             }
+        }
+        if (net::is_would_block(ec)) {
+            if (auto wait_error = wait_here(receive_timeout_ms)) return on_head_data(wait_error, 0);
+            continue;
         }
         if (ec) return on_head_data(ec, n);
         conn_->commit(n);
@@ -841,10 +845,53 @@ void Request::abort_io() {
             return;
         }
         connector = connector_;
-        // Closing completes pending reads/writes with operation_aborted (never inline).
-        if (conn_) conn_->stream().close();
+        // Closing completes pending reads/writes with operation_aborted (never inline). A
+        // caller's thread polling the socket (wait_here) is woken instead, and closes it.
+        if (conn_ && caller_waiting_)
+            conn_->stream().interrupt_wait();
+        else if (conn_)
+            conn_->stream().close();
     }
     if (connector) connector->cancel();
+}
+
+// A synchronous call whose step runs on the caller's thread (write_request, read) waits for
+// the server on that thread, polling the socket, instead of handing the wait to the engine:
+// the answer then wakes the caller directly, not an engine thread that wakes the caller
+// (one thread switch per wait instead of two, and none of the hand-off's latency; measured in
+// bench/README.md). The engine has nothing pending on the stream meanwhile; abort_io wakes the
+// poll with interrupt_wait() (closing a descriptor another thread polls would not wake it, and
+// its number could be reused); the receive timeout is the poll's. TLS streams wait through the
+// engine (their readiness is per record, not per socket read).
+bool Request::waits_here_locked() const {
+    return !async() && !core::Engine::instance().in_engine_thread() && conn_ && !conn_->stream().is_tls();
+}
+
+// Called without state_mutex_, by the caller's thread that found the stream empty.
+std::error_code Request::wait_here(DWORD timeout_ms) {
+    net::Stream* stream = nullptr;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (cancelled_ || !conn_) return make_error(ERROR_INTERNET_OPERATION_CANCELLED);
+        caller_waiting_ = true;
+        stream = &conn_->stream();
+    }
+    std::optional<std::chrono::milliseconds> timeout;
+    if (timeout_ms != 0 && timeout_ms != 0xFFFFFFFF) timeout = std::chrono::milliseconds(timeout_ms);
+    const auto outcome = stream->wait_readable(timeout);
+    std::lock_guard lock(state_mutex_);
+    caller_waiting_ = false;
+    if (cancelled_) {
+        conn_->stream().close();  // abort_io only woke us
+        return make_error(ERROR_INTERNET_OPERATION_CANCELLED);
+    }
+    if (outcome == net::Stream::WaitOutcome::timed_out) {
+        timed_out_ = true;
+        conn_->stream().close();  // a late answer would leave the connection out of step
+        return make_error(ERROR_INTERNET_TIMEOUT);
+    }
+    if (outcome == net::Stream::WaitOutcome::unsupported) return make_error(ERROR_INTERNET_INTERNAL_ERROR);
+    return {};
 }
 
 void Request::on_close() {
@@ -1131,7 +1178,7 @@ void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* r
                     max = conn_->free_space();
                 }
                 n = conn_->stream().try_read_some(boost::asio::buffer(destination, max), io_error);
-                if (net::is_would_block(io_error)) {
+                if (net::is_would_block(io_error) && !waits_here_locked()) {
                     auto me = self();
                     conn_->stream().async_read_some(
                         boost::asio::buffer(destination, max),
@@ -1145,6 +1192,11 @@ void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* r
             }
         }
         if (finish) return complete_read(filled, read_out, std::move(done), finish_error);
+        if (net::is_would_block(io_error)) {
+            if (auto wait_error = wait_here(read_timeout_ms_))
+                return complete_read(filled, read_out, std::move(done), map_io_error(wait_error, true));
+            continue;
+        }
         if (absorb_body_data(out, filled, read_out, done, direct, io_error, n)) return;
     }
 }

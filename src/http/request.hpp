@@ -140,6 +140,9 @@ private:
     void arm_timer(DWORD ms);             // on exec_, with conn_ set
     void cancel_timer();
     void abort_io();                     // on exec_: cancel everything in flight
+    // A synchronous caller's thread waiting on the socket itself (see wait_here).
+    bool waits_here_locked() const;
+    std::error_code wait_here(DWORD timeout_ms);
 
     std::string build_head_locked();
 
@@ -166,6 +169,7 @@ private:
     bool retried_ = false;
     bool cancelled_ = false;
     bool timed_out_ = false;
+    bool caller_waiting_ = false;        // a caller's thread is inside wait_here
 
     // Engine side (touched on exec_, or by callers when no operation runs).
     std::optional<Strand> exec_;
