@@ -1,7 +1,7 @@
 // The OpenInet client of the benchmark, written against the WinInet C API only, the
 // way a Windows program would use it.
 //
-//   openinet_get (--sync | --async) [--parallel M] [--read-ex] [--open-url]
+//   openinet_get (--sync | --async) [--parallel M] [--max-conns N] [--read-ex] [--open-url]
 //                [-o FILE | -d DIR] URL...
 //
 // --sync   one session; each URL is HttpOpenRequest + HttpSendRequest (or
@@ -12,6 +12,8 @@
 // --async  an INTERNET_FLAG_ASYNC session with a status callback; M requests in
 //          flight, each driven by its REQUEST_COMPLETE notifications: HttpSendRequest,
 //          then InternetReadFile (or InternetReadFileEx with --read-ex) until 0 bytes.
+// --max-conns N  INTERNET_OPTION_MAX_CONNS_PER_SERVER (process-wide) before anything else;
+//          without it WinInet's default of 6 connections per server applies.
 //
 // All URLs are http://HOST[:PORT]/PATH on one server. Without -o/-d the bodies are
 // discarded. Exits non-zero on any failure (printing the WinInet error number), on a
@@ -48,6 +50,7 @@ struct Options {
   bool read_ex = false;
   bool open_url = false;
   long parallel = 1;
+  long max_connections = 0;  // 0: WinInet's default per-server limit
   const char* output_file = nullptr;
   const char* output_dir = nullptr;
   std::vector<std::string> urls;
@@ -268,7 +271,7 @@ void run_async(HINTERNET connection) {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: openinet_get (--sync | --async) [--parallel M] [--read-ex] [--open-url]\n"
+               "usage: openinet_get (--sync | --async) [--parallel M] [--max-conns N] [--read-ex] [--open-url]\n"
                "                    [-o FILE | -d DIR] URL...\n");
   std::exit(2);
 }
@@ -289,6 +292,9 @@ void parse_options(int argc, char** argv) {
     } else if (arg == "--parallel" && has_value) {
       options.parallel = std::strtol(argv[++i], nullptr, 10);
       if (options.parallel < 1) usage();
+    } else if (arg == "--max-conns" && has_value) {
+      options.max_connections = std::strtol(argv[++i], nullptr, 10);
+      if (options.max_connections < 1) usage();
     } else if (arg == "-o" && has_value) {
       options.output_file = argv[++i];
     } else if (arg == "-d" && has_value) {
@@ -313,6 +319,11 @@ int main(int argc, char** argv) {
   target = crack_same_server(options.urls, INTERNET_SCHEME_HTTP, false);
   if (options.output_file) shared_output_fd = open_output_file(options.output_file);
 
+  if (options.max_connections > 0) {
+    DWORD limit = static_cast<DWORD>(options.max_connections);
+    if (!InternetSetOptionA(nullptr, INTERNET_OPTION_MAX_CONNS_PER_SERVER, &limit, sizeof limit))
+      die_with_last_error("InternetSetOptionA(MAX_CONNS_PER_SERVER)", "");
+  }
   HINTERNET session =
       InternetOpenA(agent, INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, options.async ? INTERNET_FLAG_ASYNC : 0);
   if (!session) die_with_last_error("InternetOpenA", "");
