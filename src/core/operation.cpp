@@ -24,6 +24,9 @@ struct OperationState {
     std::atomic<bool> completed{false};
 };
 
+// The asynchronous operation whose start() runs on this thread right now (see finish()).
+thread_local const OperationState* tls_starting = nullptr;
+
 // A closed target turns any failure into "cancelled", whatever the cancelled work said (a
 // socket closed under a read reports eof or operation_aborted, for example).
 std::error_code final_error(const OperationState& state, const std::error_code& ec, DWORD_PTR& result) {
@@ -59,7 +62,11 @@ void finish(const std::shared_ptr<OperationState>& state, DWORD_PTR result, cons
         return;
     }
     Engine& engine = Engine::instance();
-    if (inline_allowed && engine.in_engine_thread()) {
+    // Never inline from inside the operation's own start: a program that starts its next
+    // request from the REQUEST_COMPLETE callback (the usual asynchronous loop) would otherwise
+    // nest one callback in the other for as long as requests complete at once (a kept-alive
+    // connection whose answer is already there), until the engine thread's stack overflows.
+    if (inline_allowed && engine.in_engine_thread() && tls_starting != state.get()) {
         send_request_complete(state, result, error);
     } else {
         boost::asio::post(engine.executor(), [state, result, error] { send_request_complete(state, result, error); });
@@ -115,6 +122,11 @@ CallResult run_operation(const Object::Ptr& target, DWORD_PTR completion_context
     state->report = report;
 
     if (target->async()) {
+        struct StartingScope {
+            const OperationState* outer = tls_starting;
+            explicit StartingScope(const OperationState* state) { tls_starting = state; }
+            ~StartingScope() { tls_starting = outer; }
+        } starting(state.get());
         try {
             start(make_done(state));
         } catch (const std::bad_alloc&) {

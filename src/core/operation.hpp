@@ -26,7 +26,8 @@ struct CallResult {
 // error). Asynchronous session: returns {false, 0, ERROR_IO_PENDING} at once; done sends
 // INTERNET_STATUS_REQUEST_COMPLETE with INTERNET_ASYNC_RESULT{result, error} to the callback
 // with `completion_context`, on an engine thread (posted there if done is called elsewhere,
-// e.g. inline from start), then ends the operation so HANDLE_CLOSING can follow.
+// or inside start: so completions never nest in each other), then ends the operation so
+// HANDLE_CLOSING can follow.
 //
 // If the target is closed while the operation runs, a failure is reported as
 // ERROR_INTERNET_OPERATION_CANCELLED (12017) with result 0, whatever the work said. If every
