@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace openinet::net {
 
@@ -52,6 +53,11 @@ public:
           descriptor_(socket_.native_handle()),
           peer_address_(std::move(peer_address)),
           peer_port_(peer_port) {}
+    ~TcpStream() override {
+        if (unowned_descriptor_ >= 0) ::close(unowned_descriptor_);
+    }
+    TcpStream(const TcpStream&) = delete;
+    TcpStream& operator=(const TcpStream&) = delete;
 
     boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
 
@@ -102,8 +108,10 @@ public:
         if (error) return WaitOutcome::readable;  // let the read report the problem
         const WaitOutcome outcome = poll_readable(descriptor, timeout);
         socket_.assign(protocol, descriptor, error);
-        if (error) ::close(descriptor);  // reads now fail with bad_descriptor
-        non_blocking_ = false;           // Asio forgot it with the release
+        // Not closed here even then: interrupt_wait may still use the number. Reads now fail
+        // with bad_descriptor; close() or the destructor lets it go.
+        if (error) unowned_descriptor_ = descriptor;
+        non_blocking_ = false;  // Asio forgot it with the release
         return outcome;
     }
 
@@ -121,6 +129,7 @@ public:
     void close() noexcept override {
         boost::system::error_code ignored;
         socket_.close(ignored);
+        if (unowned_descriptor_ >= 0) ::close(std::exchange(unowned_descriptor_, -1));
     }
     bool is_open() const noexcept override { return socket_.is_open(); }
     bool is_tls() const noexcept override { return false; }
@@ -181,6 +190,7 @@ private:
 
     boost::asio::ip::tcp::socket socket_;
     const int descriptor_;
+    int unowned_descriptor_ = -1;  // Asio refused it back after a wait_readable (see there)
     std::string peer_address_;
     std::uint16_t peer_port_;
     bool non_blocking_ = false;
