@@ -487,5 +487,118 @@ TEST_F(NetConnect, ManyConcurrentConnects) {
     EXPECT_EQ(cancelled, 5);
 }
 
+// ---- waiting on the caller's thread (Stream::wait_readable) ------------------------------
+
+// The stream is the caller's: nothing is pending on it, so the test thread uses it directly.
+TEST_F(NetConnect, WaitReadableWakesOnDataAndTheEngineStillServesTheStreamAfterwards) {
+    LocalServer server(threads_.io(), LocalServer::Mode::echo);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server.port()));
+    ASSERT_TRUE(outcome.stream) << outcome.ec.message();
+    Stream& stream = *outcome.stream;
+
+    std::error_code ec;
+    const std::string ping = "ping";
+    ASSERT_EQ(stream.try_write_some({asio::buffer(ping)}, ec), ping.size()) << ec.message();
+    std::string echoed;
+    char buffer[64];
+    for (int round = 0; round < 100 && echoed.size() < ping.size(); ++round) {
+        ASSERT_EQ(stream.wait_readable(5s), Stream::WaitOutcome::readable);
+        const std::size_t n = stream.try_read_some(asio::buffer(buffer), ec);
+        if (is_would_block(ec)) continue;
+        ASSERT_FALSE(ec) << ec.message();
+        echoed.append(buffer, n);
+    }
+    EXPECT_EQ(echoed, ping);
+
+    // The socket left the engine's reactor during the wait and is back: asynchronous
+    // operations work as before.
+    const std::string pong = "pong";
+    auto write_ec = on_strand<std::error_code>(stream, [&](Stream& s, auto done) {
+        s.async_write_all({asio::buffer(pong)}, [done](std::error_code ec, std::size_t) { done(ec); });
+    });
+    ASSERT_FALSE(write_ec) << write_ec.message();
+    echoed.clear();
+    for (int round = 0; round < 100 && echoed.size() < pong.size(); ++round) {
+        auto [read_ec, n] = on_strand<std::pair<std::error_code, std::size_t>>(stream, [&](Stream& s, auto done) {
+            s.async_read_some(asio::buffer(buffer), [done](std::error_code ec, std::size_t n) { done({ec, n}); });
+        });
+        ASSERT_FALSE(read_ec) << read_ec.message();
+        echoed.append(buffer, n);
+    }
+    EXPECT_EQ(echoed, pong);
+    on_strand<int>(stream, [](Stream& s, auto done) {
+        s.close();
+        done(0);
+    });
+}
+
+TEST_F(NetConnect, WaitReadableTimesOutOnASilentServer) {
+    LocalServer server(threads_.io(), LocalServer::Mode::silent);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server.port()));
+    ASSERT_TRUE(outcome.stream) << outcome.ec.message();
+    EXPECT_EQ(outcome.stream->wait_readable(150ms), Stream::WaitOutcome::timed_out);
+    std::error_code ec;
+    char byte;
+    outcome.stream->try_read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(is_would_block(ec)) << ec.message();  // still connected, nothing came
+    outcome.stream->close();
+}
+
+TEST_F(NetConnect, WaitReadableReportsTheServerClosing) {
+    LocalServer server(threads_.io(), LocalServer::Mode::close_at_once);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server.port()));
+    ASSERT_TRUE(outcome.stream) << outcome.ec.message();
+    ASSERT_EQ(outcome.stream->wait_readable(5s), Stream::WaitOutcome::readable);
+    std::error_code ec;
+    char byte;
+    outcome.stream->try_read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec && !is_would_block(ec)) << ec.message();  // end of stream (or reset)
+    outcome.stream->close();
+}
+
+TEST_F(NetConnect, AStreamThatCannotWaitOnTheCallersThreadSaysSo) {
+    // Stream's default (TLS streams keep it): `unsupported` instead of blocking.
+    struct Plain : Stream {
+        boost::asio::any_io_executor executor() override { return {}; }
+        void async_read_some(boost::asio::mutable_buffer, IoHandler) override {}
+        void async_write_all(std::vector<boost::asio::const_buffer>, IoHandler) override {}
+        void cancel() noexcept override {}
+        void close() noexcept override {}
+        bool is_open() const noexcept override { return true; }
+        bool is_tls() const noexcept override { return true; }
+        std::string peer_address() const override { return {}; }
+        std::uint16_t peer_port() const noexcept override { return 0; }
+    } tls_like;
+    EXPECT_EQ(tls_like.wait_readable(std::nullopt), Stream::WaitOutcome::unsupported);
+}
+
+// Suite name starting with "Cancel": runs under TSan too.
+class CancelStreamWait : public NetConnect {};
+
+TEST_F(CancelStreamWait, InterruptWaitFromAnotherThreadEndsAnUnlimitedWaitPromptly) {
+    std::optional<LocalServer> server(std::in_place, threads_.io(), LocalServer::Mode::silent);
+    ConnectOutcome outcome = connect(threads_.strand(), request("127.0.0.1", server->port()));
+    ASSERT_TRUE(outcome.stream) << outcome.ec.message();
+    Stream& stream = *outcome.stream;
+    Slot<Stream::WaitOutcome> waited;
+    std::thread waiter([&] { waited.set(stream.wait_readable(std::nullopt)); });
+    std::this_thread::sleep_for(100ms);  // into the poll (an earlier interrupt must work too)
+    stream.interrupt_wait();
+    const auto outcome_of_wait = waited.wait(2s);
+    if (!outcome_of_wait) {
+        server.reset();  // not interrupted: the server closing ends the wait, so no hang
+        waiter.join();
+        FAIL() << "interrupt_wait did not end the wait";
+    }
+    waiter.join();
+    EXPECT_EQ(*outcome_of_wait, Stream::WaitOutcome::readable);
+    std::error_code ec;
+    char byte;
+    stream.try_read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec && !is_would_block(ec)) << "reads fail after the interrupt: " << ec.message();
+    stream.close();
+    EXPECT_FALSE(stream.is_open());
+}
+
 }  // namespace
 }  // namespace openinet::net
