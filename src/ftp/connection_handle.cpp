@@ -205,6 +205,12 @@ void ConnectionHandle::publish_response(const std::error_code& ec) const {
     set_last_response_info(code, session_->last_reply().text());
 }
 
+void ConnectionHandle::publish_reply(const std::error_code& ec, const Reply& reply) const {
+    const DWORD code = to_win32_error(ec);
+    if (!carries_reply(code)) return;
+    set_last_response_info(code, reply.text());
+}
+
 void ConnectionHandle::on_close() {
     // Every pending operation (login, command, listing, transfer) completes promptly with
     // 12017; the children were closed before this runs.

@@ -59,6 +59,8 @@ public:
 
     // The server's last reply, for InternetGetLastResponseInfo (after `ec`).
     void publish_response(const std::error_code& ec) const;
+    // The same with a given reply (a download's open: the reply that accepted it).
+    void publish_reply(const std::error_code& ec, const Reply& reply) const;
 
     // The handle whose operation is running: the control connection's progress
     // (SENDING_REQUEST … RESPONSE_RECEIVED) is reported about it. Null between operations

@@ -60,18 +60,26 @@ core::CallResult FileHandle::open(std::uint64_t offset, DWORD_PTR success_result
             me->start_open(offset, success_result, done);
         });
     });
-    if (!is_pending(result.error)) connection()->publish_response(result.error);
+    if (!is_pending(result.error)) publish_open_response(result.error);
     return result;
+}
+
+void FileHandle::publish_open_response(const std::error_code& ec) const {
+    // A download's prefetch may have read the final reply already: the open's answer is the
+    // reply that accepted it, as when the open is all that happened.
+    if (!ec && mode_ == Mode::download) return connection()->publish_reply(ec, connection()->session()->opening_reply());
+    connection()->publish_response(ec);
 }
 
 void FileHandle::start_open(std::uint64_t offset, DWORD_PTR success_result, core::Done done) {
     auto me = self();
     const auto& session = connection()->session();
     auto opened = [me, success_result, done](std::error_code ec) {
-        me->connection()->publish_response(ec);
+        me->publish_open_response(ec);
         if (!ec && me->mode_ != Mode::upload) {
+            auto reply = me->connection()->session()->opening_reply();
             std::lock_guard lock(me->state_mutex_);
-            if (!me->size_) me->size_ = size_from_opening_reply(me->connection()->session()->last_reply());
+            if (!me->size_) me->size_ = size_from_opening_reply(reply);
         }
         done(ec ? 0 : success_result, ec);
     };
@@ -132,6 +140,13 @@ std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWOR
             return {};
         }
     }
+    // What the session read ahead after the open comes next, taken on this thread: a small
+    // file, its end and the server's confirmation usually need no operation at all.
+    if (auto ec = take_prefetched(out, size, got)) return ec;
+    if (got == size || (no_wait && got > 0) || ended()) {
+        *read_out = static_cast<DWORD>(got);
+        return {};
+    }
     auto me = self();
     core::CallResult result;
     if (no_wait) {
@@ -184,6 +199,56 @@ std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWOR
     if (result.ok) return {};
     if (!is_pending(result.error)) connection()->publish_response(result.error);
     return result.error;
+}
+
+std::error_code FileHandle::take_prefetched(char* out, std::size_t size, std::size_t& got) {
+    if (mode_ != Mode::download || got == size) return {};
+    auto prefetched = connection()->session()->take_prefetched(boost::asio::buffer(out + got, size - got));
+    {
+        std::lock_guard lock(state_mutex_);
+        got += prefetched.bytes;
+        delivered_ += prefetched.bytes;
+        switch (prefetched.then) {
+        case Session::Prefetched::Then::more: return {};
+        case Session::Prefetched::Then::end_of_file: ended_ = true; return {};
+        case Session::Prefetched::Then::failed:
+            if (got == 0) break;
+            deferred_error_ = prefetched.error;   // the bytes first, the failure next
+            ended_ = true;
+            return {};
+        }
+    }
+    connection()->publish_response(prefetched.error);
+    return prefetched.error;
+}
+
+std::error_code FileHandle::prefetched_into_lookahead() {
+    if (mode_ != Mode::download) return {};
+    Session::Prefetched prefetched;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (lookahead_end_ > lookahead_begin_ || ended_) return {};
+        if (lookahead_.empty()) lookahead_.resize(kLookaheadSize);
+        prefetched = connection()->session()->take_prefetched(boost::asio::buffer(lookahead_.data(), kLookaheadSize));
+        lookahead_begin_ = 0;
+        lookahead_end_ = prefetched.bytes;
+        switch (prefetched.then) {
+        case Session::Prefetched::Then::more: return {};
+        case Session::Prefetched::Then::end_of_file: ended_ = true; return {};
+        case Session::Prefetched::Then::failed:
+            if (prefetched.bytes == 0) break;
+            deferred_error_ = prefetched.error;   // the bytes first, the failure next
+            ended_ = true;
+            return {};
+        }
+    }
+    connection()->publish_response(prefetched.error);
+    return prefetched.error;
+}
+
+bool FileHandle::ended() const {
+    std::lock_guard lock(state_mutex_);
+    return ended_;
 }
 
 void FileHandle::fill_from_lookahead(char* out, std::size_t size, std::size_t got, DWORD* read_out,
@@ -244,6 +309,7 @@ void FileHandle::read_into_lookahead(std::function<void(std::error_code)> then) 
 std::error_code FileHandle::query_data_available(DWORD* available, DWORD /*flags*/, DWORD_PTR ctx) {
     if (mode_ == Mode::upload) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
     if (auto ec = take_deferred_error()) return ec;
+    if (auto ec = prefetched_into_lookahead()) return ec;
     {
         std::lock_guard lock(state_mutex_);
         if (lookahead_end_ > lookahead_begin_ || ended_) {

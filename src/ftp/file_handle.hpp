@@ -47,7 +47,14 @@ private:
     // Waits for `work` on the calling thread in both kinds of session (InternetWriteFile never
     // pends, as for HTTP); closing the handle interrupts it like any operation.
     std::error_code run_inline(std::function<void(core::Done)> work);
+    void publish_open_response(const std::error_code& ec) const;
     void start_open(std::uint64_t offset, DWORD_PTR success_result, core::Done done);
+    // Moves what the session prefetched after the open into out[got, size) (no operation);
+    // the failure that follows them when nothing came before it.
+    std::error_code take_prefetched(char* out, std::size_t size, std::size_t& got);
+    bool ended() const;
+    // InternetQueryDataAvailable: the prefetched bytes become the read-ahead buffer's.
+    std::error_code prefetched_into_lookahead();
     void fill_from_lookahead(char* out, std::size_t size, std::size_t got, DWORD* read_out, core::Done done);
     void read_into_lookahead(std::function<void(std::error_code)> then);
     void upload_finished(std::error_code ec);

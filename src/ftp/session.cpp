@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -48,6 +49,16 @@ enum class State {
 };
 
 enum class Transfer { none, download, upload, listing };
+
+// The prefetch after a download opened reads at most this much (once per transfer, not a
+// copy loop for big files): enough for the small files that pay for the thread hand-offs,
+// small next to a read buffer, and allocated once per session.
+constexpr std::size_t kPrefetchSize = 64 * 1024;
+// How long a download's open may wait for its prefetch before it completes anyway: long
+// enough for a small file's data and final reply to follow the 150 (tens of microseconds on
+// loopback, a round trip or so elsewhere), short enough to go unnoticed when the server is
+// slow to send.
+constexpr std::chrono::milliseconds kOpenGrace{20};
 
 bool has_wildcard(std::string_view path) { return path.find_first_of("*?") != std::string_view::npos; }
 
@@ -143,11 +154,20 @@ std::optional<std::string> parse_pwd(const Reply& reply) {
     return std::nullopt;
 }
 
+// Marks the session busy for the operation and free again just before its handler runs.
+template <class ImplPtr, class Handler>
+auto finishing(const ImplPtr& impl, Handler handler) {
+    return Handler([impl, handler = std::move(handler)](auto&&... args) mutable {
+        impl->busy = false;
+        handler(std::forward<decltype(args)>(args)...);
+    });
+}
+
 }  // namespace
 
 struct Session::Impl : std::enable_shared_from_this<Impl> {
     explicit Impl(asio::any_io_executor executor)
-        : strand(asio::make_strand(executor)), reply_deadline(strand), data_deadline(strand) {}
+        : strand(asio::make_strand(executor)), reply_deadline(strand), data_deadline(strand), open_deadline(strand) {}
 
     asio::any_io_executor strand;
     SessionOptions options;
@@ -167,7 +187,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     std::optional<tcp::acceptor> acceptor;
 
     // What a passed deadline closes.
-    enum class Expiry { control, data_stream, data_acceptor, upload_shutdown };
+    enum class Expiry { control, data_stream, data_acceptor, upload_shutdown, open_grace };
     // One timer per kind of wait, re-armed lazily: arming moves `when` and touches the timer
     // only when its outstanding wait would end too late; disarming clears `when`. A wait that
     // fires checks `when` and waits again if it moved on. So a command or a data read costs no
@@ -181,7 +201,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         std::uint64_t wait_id = 0;   // identifies the outstanding wait; older ones do nothing
         bool waiting = false;
     };
-    Deadline reply_deadline, data_deadline;
+    Deadline reply_deadline, data_deadline, open_deadline;
     ReplyReader reader;
     std::array<char, 4096> in{};
     std::size_t in_begin = 0, in_end = 0;
@@ -190,10 +210,34 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     // order: the exchange of each reads its reply without sending it again.
     std::deque<std::string> sent_ahead;
 
+    // The prefetch (docs/internals/ftp.md, "Prefetch"). The strand fills `buffer` in one pass
+    // from its start, never wrapping or moving bytes, so a taker on another thread can copy
+    // [begin, end) under the mutex while the strand's read fills [end, size) outside it.
+    struct Prefetch {
+        enum class Outcome { open, ended, failed };
+        std::mutex mutex;
+        std::vector<char> buffer;
+        std::size_t begin = 0, end = 0;
+        bool running = false;
+        Outcome outcome = Outcome::open;   // once it stopped: what follows the bytes
+        std::error_code error;             // Outcome::failed
+        // The open transfer was interrupted (its handle closed): no read of it may touch a
+        // caller's buffer any more, whenever it starts.
+        bool interrupted = false;
+        // Operations that arrived while it ran, started on the strand when it stops.
+        std::vector<std::function<void()>> waiting;
+    } prefetch;
+    bool prefetching = false;   // strand-only mirror of prefetch.running
+    // The download's open, completed when the prefetch stops or its grace ran out.
+    std::function<void()> opened_waiting;
+    Reply opening;   // the reply that accepted the open transfer (info_mutex)
+
     Session::Observer observer;
 
+    // The prefetch works in the background like a wind-down and reports nothing: the final
+    // reply it reads is no reply to the call that happens to be running (FtpOpenFile).
     void observe(DWORD status, std::size_t bytes) {
-        if (observer) observer(status, static_cast<DWORD>(bytes));
+        if (observer && !prefetching) observer(status, static_cast<DWORD>(bytes));
     }
 
     mutable std::mutex info_mutex;   // what other threads may read
@@ -206,7 +250,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     std::error_code admit(bool for_transfer) const {
         if (fatal) return fatal;
         if (busy) return make_error(ERROR_FTP_TRANSFER_IN_PROGRESS);
-        if (!for_transfer && transfer != Transfer::none) return make_error(ERROR_FTP_TRANSFER_IN_PROGRESS);
+        if (!for_transfer && (transfer != Transfer::none || prefetching)) return make_error(ERROR_FTP_TRANSFER_IN_PROGRESS);
         if (for_transfer && transfer == Transfer::none) return make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE);
         if (!control && state != State::idle) return make_error(ERROR_FTP_DROPPED);
         return {};
@@ -230,6 +274,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         close_data();
         stop_deadline(reply_deadline);
         stop_deadline(data_deadline);
+        stop_deadline(open_deadline);
     }
 
     void close_data() {
@@ -283,12 +328,12 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     void start_wait(Deadline& deadline) {
         deadline.timer.expires_at(*deadline.when);   // an outstanding wait ends; its id is stale
         deadline.waiting = true;
-        const bool is_reply = &deadline == &reply_deadline;
-        deadline.timer.async_wait([weak = weak_from_this(), is_reply, id = ++deadline.wait_id](
+        // The pointer is to a member of the Impl that `weak` keeps track of.
+        deadline.timer.async_wait([weak = weak_from_this(), which = &deadline, id = ++deadline.wait_id](
                                       boost::system::error_code) {
             auto self = weak.lock();
             if (!self) return;
-            Deadline& d = is_reply ? self->reply_deadline : self->data_deadline;
+            Deadline& d = *which;
             if (id != d.wait_id) return;
             d.waiting = false;
             if (!d.when) return;   // nothing is timed now
@@ -328,6 +373,9 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         case Expiry::upload_shutdown:
             if (data) data->close();
             break;
+        case Expiry::open_grace:
+            release_open();
+            break;
         }
     }
 
@@ -353,7 +401,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             if (result == ReplyReader::State::done) {
                 Reply reply = reader.take_reply();
                 remember(reply);
-                if (observer) {
+                if (observer && !prefetching) {
                     std::size_t bytes = 0;
                     for (const auto& line : reply.lines) bytes += line.size() + 2;
                     observe(INTERNET_STATUS_RESPONSE_RECEIVED, bytes);
@@ -643,6 +691,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     // when the server accepted it (1yz) and the data connection stands (TLS included).
     void open_data(std::string command, std::uint64_t offset, Handler ready) {
         transfer_end_seen = false;
+        reset_prefetch();
         if (options.passive) {
             return open_passive([self = shared_from_this(), command = std::move(command), offset,
                                  ready = std::move(ready)](std::error_code ec, std::uint16_t port) mutable {
@@ -882,6 +931,10 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             return ready(server_error(reply));
         }
         if (reply.completed()) transfer_end_seen = true;   // finished before we looked
+        {
+            std::lock_guard lock(info_mutex);
+            opening = reply;
+        }
         if (join->data_error) {
             auto error = join->data_error;
             close_data();
@@ -1099,7 +1152,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             return ensure_type(type, [self = shared_from_this(), path = std::move(path), offset,
                                       done = std::move(done)](std::error_code ec) mutable {
                 if (ec) return done(ec, std::nullopt);
-                self->retrieve(std::move(path), offset, std::nullopt, std::move(done));
+                self->retrieve(std::move(path), offset, std::nullopt, std::move(done), true);
             });
         }
         std::vector<std::string> ahead;
@@ -1134,17 +1187,222 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         ensure_type(type, [self = shared_from_this(), path = std::move(path), offset, size,
                            done = std::move(done)](std::error_code ec) mutable {
             if (ec) return done(ec, std::nullopt);
-            self->retrieve(std::move(path), offset, size, std::move(done));
+            self->retrieve(std::move(path), offset, size, std::move(done), true);
         });
     }
 
     void retrieve(std::string path, std::uint64_t offset, std::optional<std::uint64_t> size,
-                  Session::OpenedHandler done) {
-        open_data("RETR " + path, offset, [self = shared_from_this(), size, done = std::move(done)](
-                                              std::error_code ec) mutable {
+                  Session::OpenedHandler done, bool prefetch_after = false) {
+        open_data("RETR " + path, offset, [self = shared_from_this(), size, done = std::move(done),
+                                           prefetch_after](std::error_code ec) mutable {
             if (!ec) self->transfer = Transfer::download;
-            done(ec, size);
+            if (ec || !prefetch_after || !self->begin_prefetch()) return done(ec, size);
+            // The open completes when the prefetch stops or after a short grace, so a small
+            // file costs the caller one wake-up instead of two (open, then read).
+            self->opened_waiting = [done = std::move(done), size]() mutable { done({}, size); };
+            self->arm(self->open_deadline, Expiry::open_grace, kOpenGrace);
+            self->prefetch_read(true);
         });
+    }
+
+    // ---- prefetch ----------------------------------------------------------------------
+
+    void reset_prefetch() {
+        std::lock_guard lock(prefetch.mutex);
+        prefetch.begin = prefetch.end = 0;
+        prefetch.outcome = Prefetch::Outcome::open;
+        prefetch.error.clear();
+        prefetch.interrupted = false;
+    }
+
+    // Marks the prefetch running before the opener's handler runs; false when there is
+    // nothing to prefetch from.
+    bool begin_prefetch() {
+        if (!data || cancelled) return false;
+        std::lock_guard lock(prefetch.mutex);
+        if (prefetch.interrupted) return false;
+        if (prefetch.buffer.empty()) prefetch.buffer.resize(kPrefetchSize);
+        prefetch.running = true;
+        prefetching = true;
+        return true;
+    }
+
+    // Any thread: queues `start` behind a running prefetch (true), or says it is not running.
+    bool wait_for_prefetch(std::function<void()>& start) {
+        std::lock_guard lock(prefetch.mutex);
+        if (!prefetch.running) return false;
+        prefetch.waiting.push_back(std::move(start));
+        return true;
+    }
+
+    // Reads what the data connection has into the prefetch buffer, waiting for it; stops when
+    // the buffer is full, an operation wants the transfer (it is then handed over between two
+    // reads, with the data connection as it is), or the data ended (then it also takes the
+    // server's final reply, or puts the control connection back in step after a failure, as
+    // a read would).
+    void prefetch_read(bool try_first) {
+        if (cancelled) return stop_prefetch(Prefetch::Outcome::failed, cancelled_error());
+        if (!data) return prefetch_data_end({}, true);
+        char* space;
+        std::size_t room;
+        {
+            std::unique_lock lock(prefetch.mutex);
+            if (!prefetch.waiting.empty() || prefetch.end == prefetch.buffer.size())
+                return stop_prefetch_locked(lock, Prefetch::Outcome::open, {});
+            space = prefetch.buffer.data() + prefetch.end;
+            room = prefetch.buffer.size() - prefetch.end;
+        }
+        if (try_first) {
+            std::error_code ec;
+            const std::size_t n = data->try_read_some(asio::buffer(space, room), ec);
+            if (!net::is_would_block(ec)) {
+                if (ec) return prefetch_data_end(ec, false);
+                prefetched(n);
+                return prefetch_read(true);
+            }
+        }
+        arm_data_timer();
+        data->async_read_some(asio::buffer(space, room), [self = shared_from_this()](std::error_code ec,
+                                                                                     std::size_t n) {
+            self->disarm_data_timer();
+            if (ec || self->data_timed_out || self->cancelled) return self->prefetch_data_end(ec, false);
+            self->prefetched(n);
+            // Once more without a wait: the end of the data often came with the last bytes.
+            self->prefetch_read(true);
+        });
+    }
+
+    void prefetched(std::size_t n) {
+        std::lock_guard lock(prefetch.mutex);
+        prefetch.end += n;
+    }
+
+    // The data connection ended (eof, `no_data`: it was gone already) or failed.
+    void prefetch_data_end(std::error_code ec, bool no_data) {
+        const bool clean_end = (no_data || net::is_end_of_stream(ec)) && !data_timed_out && !cancelled;
+        std::error_code failure = clean_end ? std::error_code{} : data_failure(ec);
+        close_data();
+        data.reset();
+        if (cancelled) return stop_prefetch(Prefetch::Outcome::failed, failure);
+        auto self = shared_from_this();
+        if (failure) {
+            return resync([self, failure](std::error_code) { self->stop_prefetch(Prefetch::Outcome::failed, failure); });
+        }
+        wait_transfer_end([self](std::error_code ec) {
+            self->stop_prefetch(ec ? Prefetch::Outcome::failed : Prefetch::Outcome::ended, ec);
+        });
+    }
+
+    void stop_prefetch(Prefetch::Outcome outcome, std::error_code ec) {
+        std::unique_lock lock(prefetch.mutex);
+        stop_prefetch_locked(lock, outcome, ec);
+    }
+
+    // Records how it ended and starts what waited for it, in order, on the strand.
+    void stop_prefetch_locked(std::unique_lock<std::mutex>& lock, Prefetch::Outcome outcome, std::error_code ec) {
+        prefetch.running = false;
+        prefetch.outcome = outcome;
+        prefetch.error = ec;
+        std::vector<std::function<void()>> waiting;
+        waiting.swap(prefetch.waiting);
+        lock.unlock();
+        prefetching = false;
+        release_open();
+        for (auto& start : waiting) start();
+    }
+
+    // Completes the download's open if it still waits. Its outcome is the open's (the server
+    // accepted the RETR); what became of the data, reads report.
+    void release_open() {
+        if (!opened_waiting) return;
+        disarm(open_deadline);
+        auto opened = std::move(opened_waiting);
+        opened_waiting = nullptr;
+        opened();
+    }
+
+    // Copies prefetched bytes out (any thread). The outcome is reported once the bytes are
+    // gone and the prefetch stopped.
+    Session::Prefetched take_prefetched(char* out, std::size_t size) {
+        Session::Prefetched result;
+        std::lock_guard lock(prefetch.mutex);
+        if (prefetch.interrupted) return result;
+        result.bytes = std::min(size, prefetch.end - prefetch.begin);
+        if (result.bytes > 0) std::memcpy(out, prefetch.buffer.data() + prefetch.begin, result.bytes);
+        prefetch.begin += result.bytes;
+        if (prefetch.running || prefetch.begin < prefetch.end) return result;
+        switch (prefetch.outcome) {
+        case Prefetch::Outcome::open: break;
+        case Prefetch::Outcome::ended: result.then = Session::Prefetched::Then::end_of_file; break;
+        case Prefetch::Outcome::failed:
+            result.then = Session::Prefetched::Then::failed;
+            result.error = prefetch.error;
+            break;
+        }
+        return result;
+    }
+
+    bool transfer_interrupted() {
+        std::lock_guard lock(prefetch.mutex);
+        return prefetch.interrupted;
+    }
+
+    // read(): prefetched bytes first; then the data connection.
+    void start_read(asio::mutable_buffer buffer, IoHandler handler) {
+        std::function<void()> start = [self = shared_from_this(), buffer, handler]() mutable {
+            self->start_read(buffer, std::move(handler));
+        };
+        if (wait_for_prefetch(start)) return;
+        // An interrupted read completed already; its buffer may be gone.
+        if (transfer_interrupted()) return handler(make_error(ERROR_INTERNET_OPERATION_CANCELLED), 0);
+        if (buffer.size() > 0) {
+            auto served = take_prefetched(static_cast<char*>(buffer.data()), buffer.size());
+            if (served.bytes > 0) return handler({}, served.bytes);
+            if (served.then == Session::Prefetched::Then::end_of_file) return handler({}, 0);
+            if (served.then == Session::Prefetched::Then::failed) return handler(served.error, 0);
+        }
+        if (auto ec = admit(true)) return handler(ec, 0);
+        if (transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
+        busy = true;
+        read_data(buffer, finishing(shared_from_this(), std::move(handler)));
+    }
+
+    // read_fill(): prefetched bytes first; then the data connection fills the rest.
+    void start_read_fill(asio::mutable_buffer buffer, IoHandler handler) {
+        std::function<void()> start = [self = shared_from_this(), buffer, handler]() mutable {
+            self->start_read_fill(buffer, std::move(handler));
+        };
+        if (wait_for_prefetch(start)) return;
+        if (transfer_interrupted()) return handler(make_error(ERROR_INTERNET_OPERATION_CANCELLED), 0);
+        if (buffer.size() == 0) return handler({}, 0);
+        char* out = static_cast<char*>(buffer.data());
+        auto served = take_prefetched(out, buffer.size());
+        if (served.bytes == buffer.size() || served.then == Session::Prefetched::Then::end_of_file)
+            return handler({}, served.bytes);
+        if (served.then == Session::Prefetched::Then::failed) return handler(served.error, served.bytes);
+        if (auto ec = admit(true)) return handler(ec, served.bytes);
+        if (transfer != Transfer::download)
+            return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), served.bytes);
+        busy = true;
+        fill_data(out, buffer.size(), served.bytes, finishing(shared_from_this(), std::move(handler)));
+    }
+
+    void start_abort(Handler handler) {
+        std::function<void()> start = [self = shared_from_this(), handler]() mutable {
+            self->start_abort(std::move(handler));
+        };
+        if (wait_for_prefetch(start)) {
+            // Ends a prefetch waiting for data at once; it then winds the transfer down itself.
+            close_data();
+            return;
+        }
+        if (fatal) return handler(fatal);
+        if (busy) return handler(make_error(ERROR_FTP_TRANSFER_IN_PROGRESS));
+        if (transfer == Transfer::none) return handler({});
+        busy = true;
+        close_data();
+        data.reset();
+        resync(finishing(shared_from_this(), std::move(handler)));
     }
 
     // Collects a whole listing.
@@ -1164,19 +1422,6 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
 };
 
 // ---- the public face: every call hops onto the strand -----------------------------------
-
-namespace {
-
-// Marks the session busy for the operation and free again just before its handler runs.
-template <class Handler>
-auto finishing(const std::shared_ptr<Session::Impl>& impl, Handler handler) {
-    return Handler([impl, handler = std::move(handler)](auto&&... args) mutable {
-        impl->busy = false;
-        handler(std::forward<decltype(args)>(args)...);
-    });
-}
-
-}  // namespace
 
 Session::Session(asio::any_io_executor executor) : impl_(std::make_shared<Impl>(std::move(executor))) {}
 
@@ -1366,23 +1611,26 @@ void Session::open_sized_download(std::string path, TransferType type, std::uint
     });
 }
 
+// A read that arrives while the prefetch runs is queued behind it straight from the calling
+// thread (no post): the prefetch starts it on the strand when it stops.
 void Session::read(asio::mutable_buffer buffer, IoHandler handler) {
-    asio::post(impl_->strand, [impl = impl_, buffer, handler = std::move(handler)]() mutable {
-        if (auto ec = impl->admit(true)) return handler(ec, 0);
-        if (impl->transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
-        impl->busy = true;
-        impl->read_data(buffer, finishing(impl, std::move(handler)));
-    });
+    std::function<void()> start = [impl = impl_, buffer, handler = std::move(handler)]() mutable {
+        impl->start_read(buffer, std::move(handler));
+    };
+    if (impl_->wait_for_prefetch(start)) return;
+    asio::post(impl_->strand, std::move(start));
 }
 
 void Session::read_fill(asio::mutable_buffer buffer, IoHandler handler) {
-    asio::post(impl_->strand, [impl = impl_, buffer, handler = std::move(handler)]() mutable {
-        if (auto ec = impl->admit(true)) return handler(ec, 0);
-        if (impl->transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
-        if (buffer.size() == 0) return handler({}, 0);
-        impl->busy = true;
-        impl->fill_data(static_cast<char*>(buffer.data()), buffer.size(), 0, finishing(impl, std::move(handler)));
-    });
+    std::function<void()> start = [impl = impl_, buffer, handler = std::move(handler)]() mutable {
+        impl->start_read_fill(buffer, std::move(handler));
+    };
+    if (impl_->wait_for_prefetch(start)) return;
+    asio::post(impl_->strand, std::move(start));
+}
+
+Session::Prefetched Session::take_prefetched(asio::mutable_buffer buffer) {
+    return impl_->take_prefetched(static_cast<char*>(buffer.data()), buffer.size());
 }
 
 void Session::open_data_command(std::string command, TransferType type, Handler handler) {
@@ -1436,25 +1684,24 @@ void Session::finish_upload(Handler handler) {
 
 void Session::abort_transfer(Handler handler) {
     asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
-        if (impl->fatal) return handler(impl->fatal);
-        if (impl->busy) return handler(make_error(ERROR_FTP_TRANSFER_IN_PROGRESS));
-        if (impl->transfer == Transfer::none) return handler({});
-        impl->busy = true;
-        impl->close_data();
-        impl->data.reset();
-        impl->resync(finishing(impl, std::move(handler)));
+        impl->start_abort(std::move(handler));
     });
 }
 
 void Session::interrupt_transfer(std::function<void()> closed) {
     asio::post(impl_->strand, [impl = impl_, closed = std::move(closed)] {
+        {
+            std::lock_guard lock(impl->prefetch.mutex);
+            impl->prefetch.interrupted = true;
+        }
         if (impl->transfer != Transfer::none) impl->close_data();
         if (closed) closed();
     });
 }
 
 bool Session::transfer_open() const noexcept {
-    // Read without the strand: a snapshot for assertions and the handle layer's checks.
+    // Read without the strand: a snapshot for assertions and the handle layer's checks. A
+    // prefetch that confirmed the file already ended the transfer.
     return impl_->transfer != Transfer::none;
 }
 
@@ -1478,6 +1725,11 @@ void Session::cancel() {
 Reply Session::last_reply() const {
     std::lock_guard lock(impl_->info_mutex);
     return impl_->last;
+}
+
+Reply Session::opening_reply() const {
+    std::lock_guard lock(impl_->info_mutex);
+    return impl_->opening;
 }
 
 Features Session::features() const {

@@ -114,8 +114,27 @@ public:
     // transfer is open, when the control connection takes no command). SIZE goes out in one
     // write with the commands that follow it, so it costs no round trip of its own. `size` is
     // SIZE's answer; empty when the server has no SIZE or refused it (the download goes on).
+    // Once the server accepted the RETR, the session goes on reading the data connection into
+    // a buffer of its own, at most 64 KiB and once (the prefetch; docs/internals/ftp.md), and
+    // completes the open when that stopped (buffer full, file ended and confirmed, failure)
+    // or after a grace of 20 ms: a small file is then in hand when the caller asks, and
+    // take_prefetched() gives it without a hop to the strand. read()/read_fill() deliver
+    // what the prefetch holds first; they, abort_transfer() and interrupt_transfer() work at
+    // any moment of it. A failure of the data is the reads' to report, not the open's.
     using OpenedHandler = std::function<void(std::error_code, std::optional<std::uint64_t> size)>;
     void open_sized_download(std::string path, TransferType type, std::uint64_t offset, OpenedHandler handler);
+    // Any thread, never waits: moves up to buffer.size() prefetched bytes of the open download
+    // into `buffer`, in order and once. `then` says what follows them: `end_of_file` (nothing
+    // left and the server confirmed the file: the transfer is over), `failed` (nothing left
+    // and the transfer failed with `error`) or `more` (read()/read_fill() go on; also while the
+    // prefetch still runs, and for transfers without one).
+    struct Prefetched {
+        enum class Then { more, end_of_file, failed };
+        std::size_t bytes = 0;
+        Then then = Then::more;
+        std::error_code error;
+    };
+    Prefetched take_prefetched(boost::asio::mutable_buffer buffer);
     // Reads up to buffer.size() bytes; 0 bytes with no error means the whole file arrived and
     // the server confirmed it (226), after which the transfer is closed.
     void read(boost::asio::mutable_buffer buffer, IoHandler handler);
@@ -148,6 +167,9 @@ public:
 
     // The last reply the server sent (for InternetGetLastResponseInfo); any thread.
     Reply last_reply() const;
+    // The reply that accepted the last transfer (its 1yz, or 2yz when it was over at once); for
+    // a download's open, whose prefetch may have read the final reply already.
+    Reply opening_reply() const;
     Features features() const;
     std::string peer_address() const;
 
