@@ -1187,7 +1187,10 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         ensure_type(type, [self = shared_from_this(), path = std::move(path), offset, size,
                            done = std::move(done)](std::error_code ec) mutable {
             if (ec) return done(ec, std::nullopt);
-            self->retrieve(std::move(path), offset, size, std::move(done), true);
+            // A file SIZE says is larger than the prefetch gains nothing from it (one hand-off
+            // among many reads) and keeps the session's memory as it was.
+            const bool prefetch = !size || *size - std::min(*size, offset) <= kPrefetchSize;
+            self->retrieve(std::move(path), offset, size, std::move(done), prefetch);
         });
     }
 

@@ -115,7 +115,8 @@ public:
     // write with the commands that follow it, so it costs no round trip of its own. `size` is
     // SIZE's answer; empty when the server has no SIZE or refused it (the download goes on).
     // Once the server accepted the RETR, the session goes on reading the data connection into
-    // a buffer of its own, at most 64 KiB and once (the prefetch; docs/internals/ftp.md), and
+    // a buffer of its own, at most 64 KiB and once (the prefetch; docs/internals/ftp.md; not
+    // when SIZE said the file is larger than that), and
     // completes the open when that stopped (buffer full, file ended and confirmed, failure)
     // or after a grace of 20 ms: a small file is then in hand when the caller asks, and
     // take_prefetched() gives it without a hop to the strand. read()/read_fill() deliver
