@@ -4,6 +4,8 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <climits>
 
 #include <unistd.h>
 
@@ -54,7 +56,7 @@ public:
           peer_address_(std::move(peer_address)),
           peer_port_(peer_port) {}
     ~TcpStream() override {
-        if (unowned_descriptor_ >= 0) ::close(unowned_descriptor_);
+        if (!in_reactor_ && !descriptor_closed_) ::close(descriptor_);
     }
     TcpStream(const TcpStream&) = delete;
     TcpStream& operator=(const TcpStream&) = delete;
@@ -62,6 +64,7 @@ public:
     boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
 
     void async_read_some(boost::asio::mutable_buffer buffer, IoHandler handler) override {
+        if (!rejoin_reactor()) return fail_later(std::move(handler));
         // A wait must be woken by the first byte (the receive timeout counts from there).
         // Lowering the mark also signals bytes that came in while it was high.
         if (quiet_) set_receive_low_watermark(1);
@@ -70,6 +73,7 @@ public:
     }
 
     void async_write_all(std::vector<boost::asio::const_buffer> buffers, IoHandler handler) override {
+        if (!rejoin_reactor()) return fail_later(std::move(handler));
         boost::asio::async_write(socket_, std::move(buffers),
                                  [handler = std::move(handler)](boost::system::error_code ec, std::size_t n) {
                                      handler(ec, n);
@@ -77,6 +81,7 @@ public:
     }
 
     std::size_t try_read_some(boost::asio::mutable_buffer buffer, std::error_code& ec) override {
+        if (!in_reactor_) return receive_directly(buffer, ec);
         if (!begin_attempt(ec)) return 0;
         boost::system::error_code error;
         const std::size_t n = socket_.read_some(buffer, error);
@@ -85,6 +90,7 @@ public:
     }
 
     std::size_t try_write_some(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec) override {
+        if (!in_reactor_) return send_directly(buffers, ec);
         if (!begin_attempt(ec)) return 0;
         boost::system::error_code error;
         const std::size_t n = socket_.write_some(buffers, error);
@@ -94,44 +100,39 @@ public:
 
     void quiet_between_waits() noexcept override { quiet_between_waits_ = true; }
 
+    // The socket leaves the engine's epoll for as long as its owner keeps waiting on its own
+    // thread (the owner's reads and writes then go straight to the descriptor), and comes back
+    // with the next asynchronous operation. In the epoll, every arrival would also wake an
+    // engine thread that has nothing to do with it, at the price of two thread switches (it
+    // hands the reactor to the other engine thread first); and going in and out per wait cost
+    // two epoll_ctl calls, an ioctl and two setsockopt calls (SO_RCVLOWAT, see quiet_) each time.
     WaitOutcome wait_readable(std::optional<std::chrono::milliseconds> timeout) override {
-        // The first byte must wake the wait, as for async_read_some.
-        if (quiet_) set_receive_low_watermark(1);
-        // Out of the engine's epoll while this thread polls: there the same arrival would also
-        // wake an engine thread, which finds nothing to do but costs two thread switches (it
-        // hands the reactor to the other engine thread first). Two epoll_ctl calls are cheaper.
-        // Nothing is pending on the socket (the caller owns the stream), so it can leave the
-        // reactor and come back.
-        const auto protocol = descriptor_protocol();
-        boost::system::error_code error;
-        const int descriptor = socket_.release(error);
-        if (error) return WaitOutcome::readable;  // let the read report the problem
-        const WaitOutcome outcome = poll_readable(descriptor, timeout);
-        socket_.assign(protocol, descriptor, error);
-        // Not closed here even then: interrupt_wait may still use the number. Reads now fail
-        // with bad_descriptor; close() or the destructor lets it go.
-        if (error) unowned_descriptor_ = descriptor;
-        non_blocking_ = false;  // Asio forgot it with the release
-        return outcome;
+        if (!leave_reactor()) return WaitOutcome::readable;  // the read reports the problem
+        return poll_readable(descriptor_, timeout);
     }
 
     void interrupt_wait() noexcept override {
         // Wakes a poll on the descriptor (POLLHUP), which close() would not do; the descriptor
-        // (taken at construction: the socket object lets go of it during the wait) stays ours
-        // until the stream is closed.
+        // number (taken at construction: the socket object lets go of it outside the reactor)
+        // stays ours until the stream is closed.
         ::shutdown(descriptor_, SHUT_RDWR);
     }
 
     void cancel() noexcept override {
+        if (!in_reactor_) return;  // nothing of the engine's is pending
         boost::system::error_code ignored;
         socket_.cancel(ignored);
     }
     void close() noexcept override {
-        boost::system::error_code ignored;
-        socket_.close(ignored);
-        if (unowned_descriptor_ >= 0) ::close(std::exchange(unowned_descriptor_, -1));
+        if (in_reactor_) {
+            boost::system::error_code ignored;
+            socket_.close(ignored);
+        } else if (!descriptor_closed_) {
+            ::close(descriptor_);
+            descriptor_closed_ = true;
+        }
     }
-    bool is_open() const noexcept override { return socket_.is_open(); }
+    bool is_open() const noexcept override { return in_reactor_ ? socket_.is_open() : !descriptor_closed_; }
     bool is_tls() const noexcept override { return false; }
     std::string peer_address() const override { return peer_address_; }
     std::uint16_t peer_port() const noexcept override { return peer_port_; }
@@ -159,6 +160,84 @@ private:
         }
         non_blocking_ = true;
         return true;
+    }
+
+    bool leave_reactor() {
+        if (!in_reactor_) return true;
+        if (descriptor_closed_ || !socket_.is_open()) return false;
+        // A poll must be woken by the first byte, and outside the reactor nothing raises the
+        // mark again.
+        if (quiet_) set_receive_low_watermark(1);
+        boost::system::error_code error;
+        socket_.release(error);  // nothing is pending: the owner waits itself
+        if (error) return false;
+        in_reactor_ = false;
+        return true;
+    }
+
+    bool rejoin_reactor() {
+        if (in_reactor_) return true;
+        if (descriptor_closed_) return false;
+        boost::system::error_code error;
+        socket_.assign(descriptor_protocol(), descriptor_, error);
+        if (error) return false;  // stays outside; close() or the destructor lets it go
+        in_reactor_ = true;
+        non_blocking_ = false;  // Asio forgot it with the release (the descriptor still is)
+        return true;
+    }
+
+    void fail_later(IoHandler handler) {
+        boost::asio::post(socket_.get_executor(), [handler = std::move(handler)] {
+            handler(std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor)), 0);
+        });
+    }
+
+    // Outside the reactor: the descriptor is non-blocking (Asio made it so for its own
+    // operations); the results are what Asio's read_some/write_some would report.
+    std::size_t receive_directly(boost::asio::mutable_buffer buffer, std::error_code& ec) {
+        if (descriptor_closed_) {
+            ec = std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor));
+            return 0;
+        }
+        const ssize_t n = ::recv(descriptor_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n > 0) {
+            ec.clear();
+            return static_cast<std::size_t>(n);
+        }
+        if (n == 0) {
+            if (buffer.size() == 0) ec.clear();
+            else ec = std::error_code(boost::system::error_code(boost::asio::error::eof));
+            return 0;
+        }
+        ec = errno == EINTR ? std::make_error_code(std::errc::operation_would_block)
+                            : std::error_code(errno, std::system_category());
+        return 0;
+    }
+
+    std::size_t send_directly(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec) {
+        if (descriptor_closed_) {
+            ec = std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor));
+            return 0;
+        }
+        std::vector<iovec> pieces;
+        pieces.reserve(buffers.size());
+        for (const auto& buffer : buffers)
+            if (buffer.size() > 0) pieces.push_back({const_cast<void*>(buffer.data()), buffer.size()});
+        if (pieces.empty()) {
+            ec.clear();
+            return 0;
+        }
+        msghdr message{};
+        message.msg_iov = pieces.data();
+        message.msg_iovlen = std::min<std::size_t>(pieces.size(), IOV_MAX);
+        const ssize_t n = ::sendmsg(descriptor_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            ec.clear();
+            return static_cast<std::size_t>(n);
+        }
+        ec = errno == EINTR ? std::make_error_code(std::errc::operation_would_block)
+                            : std::error_code(errno, std::system_category());
+        return 0;
     }
 
     boost::asio::ip::tcp descriptor_protocol() const {
@@ -190,7 +269,10 @@ private:
 
     boost::asio::ip::tcp::socket socket_;
     const int descriptor_;
-    int unowned_descriptor_ = -1;  // Asio refused it back after a wait_readable (see there)
+    // False while the descriptor is outside the engine's reactor (see wait_readable): socket_
+    // is then closed as far as Asio knows, and the descriptor is used directly.
+    bool in_reactor_ = true;
+    bool descriptor_closed_ = false;  // closed by close() while outside the reactor
     std::string peer_address_;
     std::uint16_t peer_port_;
     bool non_blocking_ = false;

@@ -214,6 +214,56 @@ TEST_F(AsyncInlineStart, BodyWaitStartedHereTimesOutAfterTheBytesThatCame) {
 
 // The close comes while a synchronous send that started on this thread waits for the head of
 // the response on a reused connection.
+TEST_F(AsyncInlineStart, AConnectionASynchronousCallerWaitedOnServesAnAsynchronousSessionNext) {
+    // The synchronous requests wait on the caller's thread (the socket then leaves the engine's
+    // epoll); the pooled connection must come back under the engine for an asynchronous
+    // session's request: its write and read go through the engine and complete.
+    Script script = prime_script();
+    script.push_back(step::ReadRequest{});
+    script.push_back(step::Trickle{http_response(200, body_of(3000, 'q')), 1000, 5ms});  // waited for
+    script.push_back(step::ReadRequest{});
+    script.push_back(step::Trickle{http_response(200, "asynchronous"), 10, 5ms});
+    script.push_back(step::ReadUntilClose{});
+    server_.add_script(std::move(script));
+    prime_connection();
+    {
+        auto r = open("/waited", 8);
+        ASSERT_TRUE(HttpSendRequestA(r, nullptr, 0, nullptr, 0)) << GetLastError();
+        EXPECT_EQ(read_all(r), std::optional<std::string>(body_of(3000, 'q')));
+    }
+
+    InetHandle async_session(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr,
+                                           INTERNET_FLAG_ASYNC));
+    ASSERT_TRUE(async_session);
+    ASSERT_NE(InternetSetStatusCallbackA(async_session, &Recorder::callback), INTERNET_INVALID_STATUS_CALLBACK);
+    InetHandle async_connect(InternetConnectA(async_session, "127.0.0.1", server_.port(), nullptr, nullptr,
+                                              INTERNET_SERVICE_HTTP, 0, 1));
+    ASSERT_TRUE(async_connect);
+    InetHandle r(HttpOpenRequestA(async_connect, "GET", "/async", nullptr, nullptr, nullptr, 0, 9));
+    ASSERT_TRUE(r);
+    ASSERT_FALSE(HttpSendRequestA(r, nullptr, 0, nullptr, 0));
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+    std::size_t completions = 1;
+    auto done = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, r, 10s, completions);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->error, static_cast<DWORD>(ERROR_SUCCESS));
+    std::string body;
+    char buffer[64];
+    for (int guard = 0; guard < 1000; ++guard) {
+        DWORD got = 0;
+        if (!InternetReadFile(r, buffer, sizeof buffer, &got)) {
+            ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+            auto read_done = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, r, 10s, ++completions);
+            ASSERT_TRUE(read_done);
+            ASSERT_EQ(read_done->error, static_cast<DWORD>(ERROR_SUCCESS));
+        }
+        if (got == 0) break;  // a pended read wrote its count into `got` before completing
+        body.append(buffer, got);
+    }
+    EXPECT_EQ(body, "asynchronous");
+    EXPECT_EQ(server_.accepted_connections(), 1u);  // the same connection throughout
+}
+
 TEST_F(CancelInlineSync, CloseReleasesASendWaitingOnAReusedConnection) {
     Script script = prime_script();
     script.push_back(step::ReadRequest{});
