@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <future>
 
@@ -292,6 +293,27 @@ PoolKey Request::pool_key_locked() const {
                    target_.tls ? options().security_flags : 0};
 }
 
+// Where a synchronous caller waiting in line for a connection gets its grant: the caller's
+// thread blocks on it inside the send's start and, granted, goes on there (use_grant), as with
+// an idle connection, so the whole request stays on its thread (and its socket out of the
+// engine's epoll, see net::Stream::wait_readable). Without it the grant went to the engine,
+// which wrote the request and waited for the answer before waking the caller.
+struct Request::PoolHandOff {
+    std::mutex mutex;
+    std::condition_variable granted_or_withdrawn;
+    std::optional<Pool::Grant> grant;
+    bool withdrawn = false;   // the request was closed; on_close took it out of the line
+
+    void hand(std::optional<Pool::Grant> given) {
+        {
+            std::lock_guard lock(mutex);
+            if (given) grant = std::move(given);
+            else withdrawn = true;
+        }
+        granted_or_withdrawn.notify_one();
+    }
+};
+
 void Request::begin_attempt(bool force_fresh, bool on_caller_thread) {
     auto me = self();
     PoolKey key;
@@ -307,31 +329,54 @@ void Request::begin_attempt(bool force_fresh, bool on_caller_thread) {
     // The grant of a wait arrives on whatever thread gave the connection or its place up,
     // possibly inside that request's locks: go on from a handed-over connection's strand (where
     // the request continues anyway), or from the engine.
+    std::shared_ptr<PoolHandOff> hand_off;
+    if (on_caller_thread) hand_off = std::make_shared<PoolHandOff>();
     auto ticket = Pool::instance().acquire(key, !force_fresh && opts.keep_alive, limit, wait_limit,
-                                           [me](Pool::Grant grant) {
+                                           [me, hand_off](Pool::Grant grant) {
+        if (hand_off) return hand_off->hand(std::move(grant));
         auto executor = grant.connection ? boost::asio::any_io_executor(grant.connection->strand())
                                          : core::Engine::instance().executor();
         boost::asio::post(executor,
                           [me, grant = std::move(grant)]() mutable { me->on_pool_grant(std::move(grant)); });
     });
-    if (ticket.wait_id != 0) {
-        bool withdraw;
+    if (ticket.wait_id == 0) return use_grant(std::move(ticket.grant), on_caller_thread);
+
+    bool withdraw;
+    {
+        std::lock_guard lock(state_mutex_);
+        pool_wait_id_ = ticket.wait_id;
+        pool_hand_off_ = hand_off;
+        withdraw = cancelled_;  // closed meanwhile: on_close may have missed the wait id
+    }
+    if (withdraw && Pool::instance().cancel_wait(ticket.wait_id)) {
         {
             std::lock_guard lock(state_mutex_);
-            pool_wait_id_ = ticket.wait_id;
-            withdraw = cancelled_;  // closed meanwhile: on_close may have missed the wait id
+            pool_wait_id_ = 0;
+            pool_hand_off_.reset();
         }
-        if (withdraw && Pool::instance().cancel_wait(ticket.wait_id)) {
-            {
-                std::lock_guard lock(state_mutex_);
-                pool_wait_id_ = 0;
-            }
-            boost::asio::post(core::Engine::instance().executor(),
-                              [me] { me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED)); });
-        }
+        if (hand_off) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+        boost::asio::post(core::Engine::instance().executor(),
+                          [me] { me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED)); });
         return;
     }
-    use_grant(std::move(ticket.grant), on_caller_thread);
+    if (!hand_off) return;  // the grant continues on the engine (on_pool_grant)
+
+    std::optional<Pool::Grant> grant;
+    {
+        std::unique_lock lock(hand_off->mutex);
+        hand_off->granted_or_withdrawn.wait(lock, [&] { return hand_off->grant || hand_off->withdrawn; });
+        grant = std::move(hand_off->grant);
+    }
+    {
+        std::lock_guard lock(state_mutex_);
+        pool_wait_id_ = 0;
+        pool_hand_off_.reset();
+    }
+    if (!grant || cancelled_now()) {
+        if (grant && grant->connection) Pool::instance().release(std::move(grant->connection));  // unused, still good
+        return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
+    }
+    use_grant(std::move(*grant), true);
 }
 
 void Request::on_pool_grant(Pool::Grant grant) {
@@ -897,9 +942,11 @@ std::error_code Request::wait_here(DWORD timeout_ms) {
 void Request::on_close() {
     std::optional<Strand> strand;
     std::uint64_t wait_id = 0;
+    std::shared_ptr<PoolHandOff> hand_off;
     {
         std::lock_guard lock(state_mutex_);
         cancelled_ = true;
+        hand_off = pool_hand_off_;
         // Nothing to abort when no connection, connector or send is in flight (the usual close
         // after a body was read to the end): skip the strand hop. Work that starts later checks
         // cancelled_ first.
@@ -912,8 +959,12 @@ void Request::on_close() {
             std::lock_guard lock(state_mutex_);
             pool_wait_id_ = 0;
         }
-        boost::asio::post(core::Engine::instance().executor(),
-                          [me = self()] { me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED)); });
+        if (hand_off) {
+            hand_off->hand(std::nullopt);  // the caller's thread completes the send itself
+        } else {
+            boost::asio::post(core::Engine::instance().executor(),
+                              [me = self()] { me->finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED)); });
+        }
     }
     if (strand) boost::asio::post(*strand, [me = self()] { me->abort_io(); });
     if (hidden_parent_) {

@@ -176,6 +176,8 @@ private:
     std::unique_ptr<Connection> conn_;
     ConnectionSlot slot_;                // our place under the server's limit while connecting
     std::uint64_t pool_wait_id_ = 0;     // non-zero while waiting in line for a connection
+    struct PoolHandOff;                  // a synchronous caller waiting in line on its own thread
+    std::shared_ptr<PoolHandOff> pool_hand_off_;
     bool conn_reused_ = false;
     std::shared_ptr<net::Connector> connector_;
     ResponseHeadParser parser_;
