@@ -274,9 +274,9 @@ declare -A case_title=(
   [ftp_small_par]="FTP (b) $small_count x $((small_bytes / 1024)) KiB, $ftp_parallel connections"
 )
 tools=(raw openinet-sync openinet-async curl wget libcurl-multi)
-# Only in "(b) 50 at a time": OpenInet left at WinInet's default of 6 connections per server
-# (the openinet-sync/-async rows raise it to the 50 connections libcurl-multi opens).
-[[ $run_http == 1 ]] && tools+=(openinet-sync-6conns openinet-async-6conns)
+# Only in "(b) 50 at a time": OpenInet with the per-server limit raised to the 50 connections
+# libcurl-multi opens (the openinet-sync/-async rows keep WinInet's default of 6).
+[[ $run_http == 1 ]] && tools+=(openinet-sync-50conns openinet-async-50conns)
 command -v aria2c >/dev/null && tools+=(aria2c)
 [[ $run_ftp == 1 ]] && tools+=(openinet-ftpgetfile)
 raw=$bin_dir/raw_get
@@ -291,8 +291,8 @@ command_for() {
   local case=$1 tool=$2
   cmd=()
   case $case:$tool in
-    small_par:openinet-*-6conns) [[ $have_openinet == 1 ]] || return 1 ;;
-    *:openinet-*-6conns) return 1 ;;
+    small_par:openinet-*-50conns) [[ $have_openinet == 1 ]] || return 1 ;;
+    *:openinet-*-50conns) return 1 ;;
     ftp_*:openinet-*) [[ $have_openinet_ftp == 1 ]] || return 1 ;;
     *:openinet-*) [[ $have_openinet == 1 ]] || return 1 ;;
   esac
@@ -307,10 +307,10 @@ command_for() {
     big_null:openinet-*) cmd=("$openinet" $mode -o /dev/null "$big_url") ;;
     big_file:openinet-*) cmd=("$openinet" $mode -o "$big_out" "$big_url") ;;
     small_seq:openinet-*) cmd=("$openinet" $mode -o /dev/null "${small_urls[@]}") ;;
-    small_par:openinet-*-6conns) cmd=("$openinet" $mode --parallel $parallel -o /dev/null "${small_urls[@]}") ;;
     # As many connections as transfers, like libcurl-multi (no per-host limit by default).
-    small_par:openinet-*) cmd=("$openinet" $mode --parallel $parallel --max-conns $parallel -o /dev/null
-                               "${small_urls[@]}") ;;
+    small_par:openinet-*-50conns) cmd=("$openinet" $mode --parallel $parallel --max-conns $parallel -o /dev/null
+                                       "${small_urls[@]}") ;;
+    small_par:openinet-*) cmd=("$openinet" $mode --parallel $parallel -o /dev/null "${small_urls[@]}") ;;
     big_null:curl) cmd=(curl -sf -o /dev/null "$big_url") ;;
     big_file:curl) cmd=(curl -sf -o "$big_out" "$big_url") ;;
     small_seq:curl) cmd=(curl -sf -K "$work/curl.cfg") ;;
@@ -455,8 +455,8 @@ report=$work/report.md
       # Rows only for the tools of the case's protocol.
       case $case:$tool in
         ftp_*:aria2c) continue ;;
-        small_par:openinet-*-6conns) ;;
-        *:openinet-*-6conns) continue ;;
+        small_par:openinet-*-50conns) ;;
+        *:openinet-*-50conns) continue ;;
         ftp_big_file:openinet-ftpgetfile) ;;
         *:openinet-ftpgetfile) continue ;;
       esac
