@@ -20,6 +20,12 @@
 namespace openinet::http {
 namespace {
 
+// WinInet's timeout options: 0 and 0xFFFFFFFF mean no limit.
+std::optional<std::chrono::milliseconds> limit_of(DWORD ms) {
+    if (ms == 0 || ms == 0xFFFFFFFF) return std::nullopt;
+    return std::chrono::milliseconds(ms);
+}
+
 constexpr unsigned kMaxRedirects = 30;
 // Big enough that a small response (head and body) usually arrives in one read: its body is
 // then already buffered when the caller reads it, so InternetReadFile completes at once,
@@ -323,9 +329,7 @@ void Request::begin_attempt(bool force_fresh, bool on_caller_thread) {
     }
     const auto opts = options();
     const std::size_t limit = core::global_options().max_connections_per_server;
-    std::optional<std::chrono::milliseconds> wait_limit;
-    if (opts.connect_timeout_ms != 0 && opts.connect_timeout_ms != 0xFFFFFFFF)
-        wait_limit = std::chrono::milliseconds(opts.connect_timeout_ms);
+    const auto wait_limit = limit_of(opts.connect_timeout_ms);
     // The grant of a wait arrives on whatever thread gave the connection or its place up,
     // possibly inside that request's locks: go on from a handed-over connection's strand (where
     // the request continues anyway), or from the engine.
@@ -367,12 +371,14 @@ void Request::begin_attempt(bool force_fresh, bool on_caller_thread) {
         hand_off->granted_or_withdrawn.wait(lock, [&] { return hand_off->grant || hand_off->withdrawn; });
         grant = std::move(hand_off->grant);
     }
+    bool cancelled;
     {
         std::lock_guard lock(state_mutex_);
         pool_wait_id_ = 0;
         pool_hand_off_.reset();
+        cancelled = cancelled_;
     }
-    if (!grant || cancelled_now()) {
+    if (!grant || cancelled) {
         if (grant && grant->connection) Pool::instance().release(std::move(grant->connection));  // unused, still good
         return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
     }
@@ -867,8 +873,8 @@ void Request::close_connection_notify() {
 // first) learns from it that the failure was a timeout.
 void Request::arm_timer(DWORD ms) {
     if (!conn_) return;
-    if (ms == 0 || ms == 0xFFFFFFFF) return conn_->clear_deadline();  // no limit
-    conn_->arm_deadline(std::chrono::milliseconds(ms));
+    if (const auto limit = limit_of(ms)) return conn_->arm_deadline(*limit);
+    conn_->clear_deadline();
 }
 
 // Under state_mutex_: a step started on a synchronous caller's thread holds it until its wait
@@ -921,9 +927,7 @@ std::error_code Request::wait_here(DWORD timeout_ms) {
         caller_waiting_ = true;
         stream = &conn_->stream();
     }
-    std::optional<std::chrono::milliseconds> timeout;
-    if (timeout_ms != 0 && timeout_ms != 0xFFFFFFFF) timeout = std::chrono::milliseconds(timeout_ms);
-    const auto outcome = stream->wait_readable(timeout);
+    const auto outcome = stream->wait_readable(limit_of(timeout_ms));
     std::lock_guard lock(state_mutex_);
     caller_waiting_ = false;
     if (cancelled_) {
@@ -1132,11 +1136,10 @@ std::error_code Request::read(void* buffer, DWORD size, DWORD* read_out, DWORD f
     read_timeout_ms_ = options().receive_timeout_ms;  // options() copies strings: once per call
     notify(INTERNET_STATUS_RECEIVING_RESPONSE);
     auto me = self();
-    // A synchronous read over TCP starts on this thread: what the socket holds now is read
-    // without a hand-off to the engine, which only takes over (on the strand) when the read
-    // has to wait. TLS streams cannot read without waiting (try_read_some), so they gain
-    // nothing from it and keep starting on the strand; so do asynchronous sessions, whose
-    // reads stay off the API thread.
+    // A synchronous read over TCP runs on this thread, its waits included (wait_here): no
+    // hand-off to the engine at all. TLS streams cannot read without waiting (try_read_some),
+    // so they gain nothing from it and keep starting on the strand; so do asynchronous
+    // sessions, whose reads stay off the API thread.
     bool start_here = false;
     if (!no_wait && !async()) {
         std::lock_guard lock(state_mutex_);
@@ -1190,10 +1193,11 @@ void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* r
     // when it has nothing does the read wait, under the receive timeout. May run on the
     // caller's thread (a synchronous read, see read()): every use of the stream here is under
     // state_mutex_ after checking cancelled_, which excludes abort_io's close, and no deadline
-    // is armed until the wait has been started, so the deadline cannot close the stream under
-    // us either. Once the wait is started this thread touches nothing of the request again:
-    // the completion continues on the strand (cancel_timer, its first step, takes state_mutex_
-    // and so starts only after this function has let go of it).
+    // is armed until an engine wait has been started, so the deadline cannot close the stream
+    // under us either. On the caller's thread over TCP the read waits right here (wait_here);
+    // otherwise, once the engine wait is started, this thread touches nothing of the request
+    // again: the completion continues on the strand (cancel_timer, its first step, takes
+    // state_mutex_ and so starts only after this function has let go of it).
     for (;;) {
         bool direct = false;
         std::size_t n = 0;

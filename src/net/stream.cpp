@@ -188,15 +188,24 @@ private:
 
     void fail_later(IoHandler handler) {
         boost::asio::post(socket_.get_executor(), [handler = std::move(handler)] {
-            handler(std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor)), 0);
+            handler(bad_descriptor(), 0);
         });
+    }
+
+    static std::error_code bad_descriptor() {
+        return std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor));
+    }
+    // errno of a failed non-blocking call; an interrupted one is simply tried again later.
+    static std::error_code last_call_error() {
+        return errno == EINTR ? std::make_error_code(std::errc::operation_would_block)
+                              : std::error_code(errno, std::system_category());
     }
 
     // Outside the reactor: the descriptor is non-blocking (Asio made it so for its own
     // operations); the results are what Asio's read_some/write_some would report.
     std::size_t receive_directly(boost::asio::mutable_buffer buffer, std::error_code& ec) {
         if (descriptor_closed_) {
-            ec = std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor));
+            ec = bad_descriptor();
             return 0;
         }
         const ssize_t n = ::recv(descriptor_, buffer.data(), buffer.size(), MSG_DONTWAIT);
@@ -209,14 +218,13 @@ private:
             else ec = std::error_code(boost::system::error_code(boost::asio::error::eof));
             return 0;
         }
-        ec = errno == EINTR ? std::make_error_code(std::errc::operation_would_block)
-                            : std::error_code(errno, std::system_category());
+        ec = last_call_error();
         return 0;
     }
 
     std::size_t send_directly(const std::vector<boost::asio::const_buffer>& buffers, std::error_code& ec) {
         if (descriptor_closed_) {
-            ec = std::error_code(boost::system::error_code(boost::asio::error::bad_descriptor));
+            ec = bad_descriptor();
             return 0;
         }
         std::vector<iovec> pieces;
@@ -235,8 +243,7 @@ private:
             ec.clear();
             return static_cast<std::size_t>(n);
         }
-        ec = errno == EINTR ? std::make_error_code(std::errc::operation_would_block)
-                            : std::error_code(errno, std::system_category());
+        ec = last_call_error();
         return 0;
     }
 
