@@ -1,5 +1,6 @@
 #include "ftp/file_handle.hpp"
 
+#include "core/engine.hpp"
 #include "core/error.hpp"
 
 
@@ -174,26 +175,30 @@ std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWOR
         });
     } else {
         // The hot path: the data connection fills the caller's buffer directly, in one
-        // operation on the session's strand.
-        result = run(ctx ? ctx : context(), [me, out, size, got, read_out](core::Done done) {
-            me->connection()->session()->read_fill(
-                boost::asio::buffer(out + got, size - got),
-                [me, size, got, read_out, done](std::error_code ec, std::size_t n) {
-                    const std::size_t total = got + n;
-                    {
-                        std::lock_guard lock(me->state_mutex_);
-                        me->delivered_ += n;
-                        if (!ec && total < size) me->ended_ = true;
-                        if (ec && total > 0) {
-                            me->deferred_error_ = ec;   // the bytes first, the failure next
-                            me->ended_ = true;
-                            ec.clear();
-                        }
+        // operation on the session's strand; a synchronous caller's reads after the first run
+        // on its own thread (Session::read_fill_here), without a hop to the engine.
+        const bool here = !async() && !core::Engine::instance().in_engine_thread();
+        result = run(ctx ? ctx : context(), [me, out, size, got, read_out, here](core::Done done) {
+            const auto& session = me->connection()->session();
+            auto filled = [me, size, got, read_out, done](std::error_code ec, std::size_t n) {
+                const std::size_t total = got + n;
+                {
+                    std::lock_guard lock(me->state_mutex_);
+                    me->delivered_ += n;
+                    if (!ec && total < size) me->ended_ = true;
+                    if (ec && total > 0) {
+                        me->deferred_error_ = ec;   // the bytes first, the failure next
+                        me->ended_ = true;
+                        ec.clear();
                     }
-                    if (ec) return done(0, ec);
-                    *read_out = static_cast<DWORD>(total);
-                    done(1, {});
-                });
+                }
+                if (ec) return done(0, ec);
+                *read_out = static_cast<DWORD>(total);
+                done(1, {});
+            };
+            const auto buffer = boost::asio::buffer(out + got, size - got);
+            if (here && session->read_fill_here(buffer, filled)) return;
+            session->read_fill(buffer, std::move(filled), here);
         });
     }
     if (result.ok) return {};

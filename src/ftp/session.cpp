@@ -232,6 +232,25 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     std::function<void()> opened_waiting;
     Reply opening;   // the reply that accepted the open transfer (info_mutex)
 
+    // The data connection lent to a synchronous caller's thread (docs/internals/ftp.md, "Reads
+    // on the caller's thread"): from the end of a read_fill that filled the caller's buffer
+    // until the file ends, fails or another operation takes it back. Meanwhile the session
+    // stays busy and the strand leaves `data` alone except to interrupt the caller
+    // (close_data). Everything here is under the mutex; `stream` and `returning` change only
+    // on the strand.
+    struct Lent {
+        std::mutex mutex;
+        net::Stream* stream = nullptr;   // the data connection, while lent
+        bool reading = false;            // read_fill_here runs on the caller's thread
+        bool interrupted = false;        // close_data ran meanwhile: the caller hands it back
+        bool returning = false;          // handed back; the strand finishes the caller's read
+        std::chrono::milliseconds timeout{};
+        // Operations that wanted the transfer while the caller read or its read was being
+        // finished (e.g. the abort of a file handle closed under the read), started on the
+        // strand, in order, once it is free.
+        std::vector<std::function<void()>> waiting;
+    } lent;
+
     Session::Observer observer;
 
     // The prefetch works in the background like a wind-down and reports nothing: the final
@@ -278,11 +297,139 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void close_data() {
-        if (data) data->close();
+        close_data_stream();
         if (acceptor) {
             boost::system::error_code ignored;
             acceptor->close(ignored);
         }
+    }
+
+    // A stream lent to the caller's thread is not closed under it (closing a descriptor
+    // another thread polls does not wake the poll, and its number could be reused): the
+    // caller is woken and fails its reads, and hands the stream back, which closes it.
+    void close_data_stream() {
+        if (!data) return;
+        std::lock_guard lock(lent.mutex);
+        if (lent.stream) {
+            lent.interrupted = true;
+            data->interrupt_wait();
+        } else {
+            data->close();
+        }
+    }
+
+    // At the end of a read_fill that filled the caller's buffer, when that caller waits on its
+    // own thread: the next reads run there (read_fill_here), without a hop to the strand.
+    bool lend_data() {
+        if (!data || data->is_tls() || cancelled || fatal || transfer != Transfer::download) return false;
+        if (transfer_interrupted()) return false;
+        std::lock_guard lock(lent.mutex);
+        lent.stream = data.get();
+        lent.reading = false;
+        lent.interrupted = false;
+        lent.timeout = options.data_timeout;
+        return true;   // busy stays set: the transfer is the caller's
+    }
+
+    // An operation on the strand (`start`) wants the transfer. True: go on (taken back if it
+    // was lent). False: the caller's thread reads, or its read is being finished; `start`
+    // runs once that is over.
+    bool take_back_data(std::function<void()>& start) {
+        std::lock_guard lock(lent.mutex);
+        if (lent.reading || lent.returning) {
+            lent.waiting.push_back(std::move(start));
+            return false;
+        }
+        if (!lent.stream) return true;
+        lent.stream = nullptr;
+        busy = false;
+        if (lent.interrupted && data) data->close();
+        lent.interrupted = false;
+        return true;
+    }
+
+    std::vector<std::function<void()>> take_waiting_locked() {
+        std::vector<std::function<void()>> waiting;
+        waiting.swap(lent.waiting);
+        return waiting;
+    }
+
+    // On the caller's thread (see Session::read_fill_here).
+    bool fill_here(char* out, std::size_t size, IoHandler handler) {
+        net::Stream* stream;
+        std::chrono::milliseconds timeout;
+        {
+            std::lock_guard lock(lent.mutex);
+            if (!lent.stream) return false;
+            if (lent.reading) {
+                handler(make_error(ERROR_FTP_TRANSFER_IN_PROGRESS), 0);
+                return true;
+            }
+            lent.reading = true;
+            stream = lent.stream;
+            timeout = lent.timeout;
+        }
+        std::size_t filled = 0;
+        std::error_code ec;
+        while (filled < size) {
+            const std::size_t n = stream->try_read_some(asio::buffer(out + filled, size - filled), ec);
+            if (!ec) {
+                filled += n;
+                continue;
+            }
+            if (!net::is_would_block(ec)) break;
+            ec.clear();
+            {
+                std::lock_guard lock(lent.mutex);
+                if (lent.interrupted) break;
+            }
+            const auto outcome = stream->wait_readable(timeout.count() > 0 ? std::optional(timeout) : std::nullopt);
+            if (outcome == net::Stream::WaitOutcome::timed_out) ec = make_error(ERROR_INTERNET_TIMEOUT);
+            if (outcome == net::Stream::WaitOutcome::unsupported) ec = make_error(ERROR_INTERNET_INTERNAL_ERROR);
+            if (ec) break;
+        }
+        bool interrupted;
+        std::vector<std::function<void()>> waiting;
+        {
+            std::lock_guard lock(lent.mutex);
+            // An interruption shuts the stream down: what the read saw then (end of stream
+            // included) says nothing about the file.
+            interrupted = lent.interrupted;
+            if (!ec && !interrupted) {
+                lent.reading = false;
+                waiting = take_waiting_locked();
+            }
+        }
+        if (!ec && !interrupted) {
+            for (auto& start : waiting) asio::post(strand, std::move(start));
+            handler({}, filled);
+            return true;
+        }
+        // The end of the data, a failure or an interruption: the strand takes the transfer
+        // back and finishes it as after any read (final reply, or the connection back in step).
+        asio::post(strand, [self = shared_from_this(), ec, interrupted, filled, handler = std::move(handler)]() mutable {
+            {
+                std::lock_guard lock(self->lent.mutex);
+                self->lent.stream = nullptr;
+                self->lent.reading = false;
+                self->lent.interrupted = false;
+                self->lent.returning = true;
+            }
+            std::error_code outcome = ec;
+            if (interrupted) outcome = self->fatal ? self->fatal : self->cancelled_error();
+            self->filled_data(outcome, filled, [self, handler = std::move(handler)](std::error_code ec, std::size_t n) {
+                self->busy = false;
+                handler(ec, n);
+                std::vector<std::function<void()>> waiting;
+                {
+                    std::lock_guard lock(self->lent.mutex);
+                    self->lent.returning = false;
+                    waiting = self->take_waiting_locked();
+                }
+                for (auto& start : waiting) start();
+            });
+        });
+        return true;
     }
 
     std::error_code cancelled_error() const { return make_error(ERROR_INTERNET_OPERATION_CANCELLED); }
@@ -361,7 +508,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             break;
         case Expiry::data_stream:
             data_timed_out = true;
-            if (data) data->close();
+            close_data_stream();
             break;
         case Expiry::data_acceptor:
             data_timed_out = true;
@@ -1358,6 +1505,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (wait_for_prefetch(start)) return;
         // An interrupted read completed already; its buffer may be gone.
         if (transfer_interrupted()) return handler(make_error(ERROR_INTERNET_OPERATION_CANCELLED), 0);
+        if (!take_back_data(start)) return;
         if (buffer.size() > 0) {
             auto served = take_prefetched(static_cast<char*>(buffer.data()), buffer.size());
             if (served.bytes > 0) return handler({}, served.bytes);
@@ -1371,12 +1519,13 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // read_fill(): prefetched bytes first; then the data connection fills the rest.
-    void start_read_fill(asio::mutable_buffer buffer, IoHandler handler) {
-        std::function<void()> start = [self = shared_from_this(), buffer, handler]() mutable {
-            self->start_read_fill(buffer, std::move(handler));
+    void start_read_fill(asio::mutable_buffer buffer, IoHandler handler, bool lend) {
+        std::function<void()> start = [self = shared_from_this(), buffer, handler, lend]() mutable {
+            self->start_read_fill(buffer, std::move(handler), lend);
         };
         if (wait_for_prefetch(start)) return;
         if (transfer_interrupted()) return handler(make_error(ERROR_INTERNET_OPERATION_CANCELLED), 0);
+        if (!take_back_data(start)) return;
         if (buffer.size() == 0) return handler({}, 0);
         char* out = static_cast<char*>(buffer.data());
         auto served = take_prefetched(out, buffer.size());
@@ -1387,7 +1536,12 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (transfer != Transfer::download)
             return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), served.bytes);
         busy = true;
-        fill_data(out, buffer.size(), served.bytes, finishing(shared_from_this(), std::move(handler)));
+        if (!lend) return fill_data(out, buffer.size(), served.bytes, finishing(shared_from_this(), std::move(handler)));
+        fill_data(out, buffer.size(), served.bytes, [self = shared_from_this(), size = buffer.size(),
+                                                     handler = std::move(handler)](std::error_code ec, std::size_t n) {
+            if (ec || n < size || !self->lend_data()) self->busy = false;
+            handler(ec, n);
+        });
     }
 
     void start_abort(Handler handler) {
@@ -1399,6 +1553,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
             close_data();
             return;
         }
+        if (!take_back_data(start)) return;
         if (fatal) return handler(fatal);
         if (busy) return handler(make_error(ERROR_FTP_TRANSFER_IN_PROGRESS));
         if (transfer == Transfer::none) return handler({});
@@ -1624,12 +1779,16 @@ void Session::read(asio::mutable_buffer buffer, IoHandler handler) {
     asio::post(impl_->strand, std::move(start));
 }
 
-void Session::read_fill(asio::mutable_buffer buffer, IoHandler handler) {
-    std::function<void()> start = [impl = impl_, buffer, handler = std::move(handler)]() mutable {
-        impl->start_read_fill(buffer, std::move(handler));
+void Session::read_fill(asio::mutable_buffer buffer, IoHandler handler, bool lend_to_caller) {
+    std::function<void()> start = [impl = impl_, buffer, handler = std::move(handler), lend_to_caller]() mutable {
+        impl->start_read_fill(buffer, std::move(handler), lend_to_caller);
     };
     if (impl_->wait_for_prefetch(start)) return;
     asio::post(impl_->strand, std::move(start));
+}
+
+bool Session::read_fill_here(asio::mutable_buffer buffer, IoHandler handler) {
+    return impl_->fill_here(static_cast<char*>(buffer.data()), buffer.size(), std::move(handler));
 }
 
 Session::Prefetched Session::take_prefetched(asio::mutable_buffer buffer) {

@@ -142,7 +142,19 @@ public:
     // Same, but keeps reading on the strand until the buffer is full or the file ended (then
     // n < buffer.size() and the transfer is closed). A failure after some bytes arrived
     // completes with the error and the count of bytes already in the buffer.
-    void read_fill(boost::asio::mutable_buffer buffer, IoHandler handler);
+    // `lend_to_caller`: the caller waits on its own thread (a synchronous session, never an
+    // engine thread) and reads on with read_fill_here. When this read fills the buffer of a
+    // TCP data connection, the connection is then lent to that thread.
+    void read_fill(boost::asio::mutable_buffer buffer, IoHandler handler, bool lend_to_caller = false);
+    // On the thread of the caller that asked read_fill to lend it the data connection: does
+    // what read_fill does, right here, waiting on this thread (poll, under the data timeout)
+    // instead of the engine's; the handler runs here when the buffer was filled, and on the
+    // strand when the file ended or the read failed (the strand then takes the connection
+    // back and reads the final reply, or puts the control connection back in step). False,
+    // without calling the handler: nothing is lent (use read_fill). interrupt_transfer,
+    // cancel and the other operations work as with read_fill: any other operation takes the
+    // connection back first (or, while this runs, fails with ERROR_FTP_TRANSFER_IN_PROGRESS).
+    bool read_fill_here(boost::asio::mutable_buffer buffer, IoHandler handler);
     // Any command that answers on a data connection (LIST, NLST, RETR …, from FtpCommand):
     // opens it like open_download, and read()/read_fill() deliver what the server sends.
     void open_data_command(std::string command, TransferType type, Handler handler);
