@@ -61,6 +61,48 @@ TransferType ConnectionHandle::resolve_type(DWORD flags) const noexcept {
     return (flags & FTP_TRANSFER_TYPE_MASK) == FTP_TRANSFER_TYPE_ASCII ? TransferType::ascii : TransferType::binary;
 }
 
+namespace {
+
+// WinInet's 0 and 0xFFFFFFFF mean no limit; SessionOptions says so with 0.
+std::chrono::milliseconds session_limit(DWORD ms) {
+    return std::chrono::milliseconds(ms == 0xFFFFFFFF ? 0 : ms);
+}
+
+// One wait of the session stands for two WinInet timeouts (a control exchange both sends and
+// receives; a data connection reads or writes): the larger one applies, and no limit wins.
+std::chrono::milliseconds larger_limit(DWORD a, DWORD b) {
+    const auto first = session_limit(a), second = session_limit(b);
+    if (first.count() == 0 || second.count() == 0) return std::chrono::milliseconds(0);
+    return std::max(first, second);
+}
+
+}  // namespace
+
+void ConnectionHandle::apply_timeouts(SessionOptions& so) const {
+    const core::HandleOptions o = options();
+    so.connect_timeout = session_limit(o.connect_timeout_ms);
+    so.reply_timeout = larger_limit(o.receive_timeout_ms, o.send_timeout_ms);
+    so.data_timeout = larger_limit(o.data_receive_timeout_ms, o.data_send_timeout_ms);
+}
+
+std::error_code ConnectionHandle::set_option(DWORD option, const void* buffer, DWORD length, bool wide) {
+    if (auto ec = core::Connection::set_option(option, buffer, length, wide)) return ec;
+    switch (option) {
+    case INTERNET_OPTION_CONNECT_TIMEOUT:
+    case INTERNET_OPTION_SEND_TIMEOUT:
+    case INTERNET_OPTION_RECEIVE_TIMEOUT:
+    case INTERNET_OPTION_DATA_SEND_TIMEOUT:
+    case INTERNET_OPTION_DATA_RECEIVE_TIMEOUT: {
+        SessionOptions timeouts;
+        apply_timeouts(timeouts);
+        session_->set_timeouts(timeouts.connect_timeout, timeouts.reply_timeout, timeouts.data_timeout);
+        break;
+    }
+    default: break;
+    }
+    return {};
+}
+
 void ConnectionHandle::start_login(std::function<void(std::error_code)> then) {
     const core::HandleOptions o = options();
     SessionOptions so;
@@ -77,10 +119,7 @@ void ConnectionHandle::start_login(std::function<void(std::error_code)> then) {
     so.explicit_tls = (flags() & INTERNET_FLAG_SECURE) != 0;
     so.security_flags = o.security_flags;
     so.passive = passive();
-    using ms = std::chrono::milliseconds;
-    so.connect_timeout = ms(o.connect_timeout_ms);
-    so.reply_timeout = ms(std::max(o.receive_timeout_ms, o.send_timeout_ms));
-    so.data_timeout = ms(std::max(o.data_receive_timeout_ms, o.data_send_timeout_ms));
+    apply_timeouts(so);
     auto me = std::static_pointer_cast<ConnectionHandle>(shared_from_this());
     std::weak_ptr<ConnectionHandle> weak = me;
     session_->set_observer([weak](DWORD status, DWORD bytes) {

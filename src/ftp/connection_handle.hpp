@@ -67,10 +67,15 @@ public:
     // (a wind-down in the background reports nothing).
     void report_to(const std::shared_ptr<core::Object>& target);
 
+    // The timeouts also reach the session when set after InternetConnect.
+    std::error_code set_option(DWORD option, const void* buffer, DWORD length, bool wide) override;
+
 protected:
     void on_close() override;
 
 private:
+    void apply_timeouts(SessionOptions& options) const;
+
     std::shared_ptr<Session> session_;
     mutable std::mutex mutex_;
     bool holder_open_ = false;

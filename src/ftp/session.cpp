@@ -465,6 +465,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     // ---- control connection ------------------------------------------------------------
 
     void arm(Deadline& deadline, Expiry expiry, std::chrono::milliseconds timeout) {
+        if (timeout.count() <= 0) return disarm(deadline);   // no limit
         const auto at = std::chrono::steady_clock::now() + timeout;
         deadline.when = at;
         deadline.expiry = expiry;
@@ -1876,6 +1877,15 @@ void Session::quit(Handler handler) {
             impl->fail_session(make_error(ERROR_FTP_DROPPED));
             handler(ec);
         });
+    });
+}
+
+void Session::set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds reply,
+                           std::chrono::milliseconds data) {
+    asio::post(impl_->strand, [impl = impl_, connect, reply, data] {
+        impl->options.connect_timeout = connect;
+        impl->options.reply_timeout = reply;
+        impl->options.data_timeout = data;
     });
 }
 

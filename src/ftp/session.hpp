@@ -50,6 +50,7 @@ struct SessionOptions {
     bool explicit_tls = false;        // AUTH TLS, PBSZ 0, PROT P; data connections TLS too
     DWORD security_flags = 0;         // SECURITY_FLAG_IGNORE_* for the TLS checks
     bool passive = true;              // EPSV, then PASV; false: EPRT, then PORT
+    // Zero (or less): no limit.
     std::chrono::milliseconds connect_timeout{60000};   // control and data connections
     std::chrono::milliseconds reply_timeout{30000};     // waiting for a control reply
     std::chrono::milliseconds data_timeout{30000};      // a data read/write making no progress
@@ -84,6 +85,11 @@ public:
     // started after this call.
     using Observer = std::function<void(DWORD status, DWORD bytes)>;
     void set_observer(Observer observer);
+
+    // New limits (SessionOptions' meaning) for the waits that start after this call; any
+    // thread. InternetSetOption on the connection handle after InternetConnect.
+    void set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds reply,
+                      std::chrono::milliseconds data);
 
     // Connects, reads the greeting, AUTH TLS when asked, logs in, reads FEAT. `status` gets
     // net's connect progress (RESOLVING_NAME … CONNECTED_TO_SERVER) on the strand.

@@ -162,6 +162,49 @@ TEST_F(FtpFaultsApi, DataStallTimesOutAndTheConnectionRecovers) {
     EXPECT_STREQ(dir, "/after");
 }
 
+// Timeouts set on the connection handle after InternetConnect (which logged in already) apply
+// to what the connection does next.
+TEST_F(FtpFaultsApi, TimeoutsSetOnTheConnectionAfterConnectingApply) {
+    std::string payload = pattern_bytes(0, 5000);
+    ScriptedServer server;
+    server.add_script(download_script(
+        {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
+         answer_until_close({{"ABOR", "426 Transfer aborted\r\n226 ABOR successful"}, {"PWD", "257 \"/after\""}})}));
+    InetHandle c(connect(server));   // with the fixture's 10 s
+    ASSERT_TRUE(c);
+    set_ftp_timeouts(c, kShortTimeoutMs);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    std::vector<char> buffer(payload.size());
+    DWORD got = 0;
+    ASSERT_TRUE(InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got)) << GetLastError();
+    auto started = Clock::now();
+    EXPECT_FALSE(InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+    const auto took = Clock::now() - started;
+    EXPECT_GE(took, kShortTimeout - kTimerSlack);
+    EXPECT_LT(took, 8s) << "the connection still used the timeout it was created with";
+}
+
+// WinInet's 0 means no limit (not "expire at once"), for every wait of the session.
+TEST_F(FtpFaultsApi, ZeroTimeoutsMeanNoLimit) {
+    set_ftp_timeouts(session_, 0);
+    std::string payload = pattern_bytes(0, 70000);
+    ScriptedServer server;
+    server.add_script(Script{step::Stall{200ms}} +
+                      download_script({step::Stall{200ms}, step::SendLine{"150 go"},
+                                       step::DataScript{{step::Stall{200ms}, step::Send{payload}, step::Close{}}},
+                                       step::AwaitData{}, step::SendLine{"226 done"}, answer_until_close()}));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    DWORD error = 0;
+    auto body = read_all(file, 4096, &error);
+    ASSERT_TRUE(body) << error;
+    EXPECT_TRUE(*body == payload) << body->size() << " bytes";
+}
+
 TEST_F(FtpFaultsApi, ListingDataStallTimesOut) {
     short_timeouts();
     ScriptedServer server;
