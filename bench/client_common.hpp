@@ -47,7 +47,8 @@ inline std::string last_response_info() {
   die_with_error(call, GetLastError(), url);
 }
 
-constexpr DWORD read_buffer_size = 1 << 20;
+// What each InternetReadFile asks for: 1 MiB, or --read-size (WinInet samples read 1-4 KiB).
+inline DWORD read_buffer_size = 1 << 20;
 
 // Left uninitialised so that only the pages a transfer really fills count towards the peak
 // RSS (50 zero-filled buffers would add 50 MiB that no small download needs).

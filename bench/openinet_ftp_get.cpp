@@ -2,13 +2,14 @@
 // way a Windows program would fetch files over passive FTP.
 //
 //   openinet_ftp_get (--sync | --async) [--parallel M] [--expect-size BYTES]
-//                    [--get-file | --open-url] [-o FILE | -d DIR] URL...
+//                    [--read-size BYTES] [--get-file | --open-url] [-o FILE | -d DIR] URL...
 //
 // --sync   M threads (default 1), each with its own connect handle (InternetConnect,
 //          INTERNET_SERVICE_FTP, INTERNET_FLAG_PASSIVE: one control connection and login
 //          per thread). Each thread takes the next URL and fetches it over its control
 //          connection: FtpOpenFile(GENERIC_READ, binary) and an InternetReadFile loop with
-//          a 1 MiB buffer, then InternetCloseHandle of the file handle.
+//          a 1 MiB buffer (--read-size: another size), then InternetCloseHandle of the file
+//          handle.
 //          --get-file: FtpGetFile to the -o file (one URL) or into the -d directory instead.
 //          --open-url: InternetOpenUrl("ftp://...") per URL (a hidden connection each time)
 //          instead of the connect handle and FtpOpenFile.
@@ -312,7 +313,7 @@ void run_async(HINTERNET session) {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: openinet_ftp_get (--sync | --async) [--parallel M] [--expect-size BYTES]\n"
-               "                        [--get-file | --open-url] [-o FILE | -d DIR] URL...\n");
+               "                        [--read-size BYTES] [--get-file | --open-url] [-o FILE | -d DIR] URL...\n");
   std::exit(2);
 }
 
@@ -335,6 +336,10 @@ void parse_options(int argc, char** argv) {
     } else if (arg == "--expect-size" && has_value) {
       options.expected_size = std::strtoll(argv[++i], nullptr, 10);
       if (options.expected_size < 0) usage();
+    } else if (arg == "--read-size" && has_value) {
+      const long long size = std::strtoll(argv[++i], nullptr, 10);
+      if (size < 1 || size > (1 << 30)) usage();
+      read_buffer_size = static_cast<DWORD>(size);
     } else if (arg == "-o" && has_value) {
       options.output_file = argv[++i];
     } else if (arg == "-d" && has_value) {

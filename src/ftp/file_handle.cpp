@@ -165,11 +165,12 @@ std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWOR
                 }
                 *read_out = static_cast<DWORD>(n);
                 done(1, {});
-            });
+            }, me->waits_on_own_thread());
         });
     } else if (size - got < kLookaheadSize) {
         // Small reads: refill the read-ahead buffer (what the connection has, not waiting for
-        // more) and copy from it until the caller's buffer is full or the file ended.
+        // more) and copy from it until the caller's buffer is full or the file ended; on a
+        // synchronous caller's thread once the data connection is lent to it.
         result = run(ctx ? ctx : context(), [me, out, size, got, read_out](core::Done done) {
             me->fill_from_lookahead(out, size, got, read_out, std::move(done));
         });
@@ -177,7 +178,7 @@ std::error_code FileHandle::read(void* buffer, DWORD size, DWORD* read_out, DWOR
         // The hot path: the data connection fills the caller's buffer directly, in one
         // operation on the session's strand; a synchronous caller's reads after the first run
         // on its own thread (Session::read_fill_here), without a hop to the engine.
-        const bool here = !async() && !core::Engine::instance().in_engine_thread();
+        const bool here = waits_on_own_thread();
         result = run(ctx ? ctx : context(), [me, out, size, got, read_out, here](core::Done done) {
             const auto& session = me->connection()->session();
             auto filled = [me, size, got, read_out, done](std::error_code ec, std::size_t n) {
@@ -256,59 +257,96 @@ bool FileHandle::ended() const {
     return ended_;
 }
 
+// A synchronous caller's reads may run on its own thread once the session lent it the data
+// connection (Session::read_here, read_fill_here); never on an engine thread, where a callback
+// of a synchronous session could call in (a wait there would stall other transfers).
+bool FileHandle::waits_on_own_thread() const {
+    return !async() && !core::Engine::instance().in_engine_thread();
+}
+
 void FileHandle::fill_from_lookahead(char* out, std::size_t size, std::size_t got, DWORD* read_out,
                                      core::Done done) {
     auto me = self();
-    read_into_lookahead([me, out, size, got, read_out, done = std::move(done)](std::error_code ec) mutable {
-        bool finished;
-        {
-            std::lock_guard lock(me->state_mutex_);
-            if (ec) {
-                if (got == 0) {
-                    finished = true;
-                } else {
-                    me->deferred_error_ = ec;   // the bytes first, the failure next
-                    ec.clear();
-                    finished = true;
-                }
-            } else {
-                const std::size_t n = std::min(size - got, me->lookahead_end_ - me->lookahead_begin_);
-                std::memcpy(out + got, me->lookahead_.data() + me->lookahead_begin_, n);
-                me->lookahead_begin_ += n;
-                me->delivered_ += n;
-                got += n;
-                finished = got == size || me->ended_;
-            }
+    const bool here = waits_on_own_thread();
+    if (here) {
+        // With the data connection lent, refills and copies alternate right here, in a loop.
+        const auto& session = connection()->session();
+        for (;;) {
+            char* space = empty_lookahead();
+            auto result = session->read_here(
+                boost::asio::buffer(space, kLookaheadSize),
+                [me, out, size, got, read_out, done](std::error_code ec, std::size_t n) mutable {
+                    me->lookahead_refilled(ec, n);
+                    me->after_refill(out, size, got, read_out, std::move(done), ec);
+                });
+            if (!result.lent) break;
+            if (result.handed_back) return;
+            if (result.error) return done(0, result.error);   // another read runs on the handle
+            lookahead_refilled({}, result.bytes);
+            std::error_code ec;
+            if (!take_from_lookahead(out, size, got, ec)) continue;
+            *read_out = static_cast<DWORD>(got);
+            return done(1, {});
         }
-        if (!finished) return me->fill_from_lookahead(out, size, got, read_out, std::move(done));
-        if (ec) return done(0, ec);
-        *read_out = static_cast<DWORD>(got);
-        done(1, {});
-    });
+    }
+    read_into_lookahead([me, out, size, got, read_out, done = std::move(done)](std::error_code ec) mutable {
+        me->after_refill(out, size, got, read_out, std::move(done), ec);
+    }, here);
 }
 
-void FileHandle::read_into_lookahead(std::function<void(std::error_code)> then) {
-    char* space;
-    {
-        std::lock_guard lock(state_mutex_);
-        if (lookahead_.empty()) lookahead_.resize(kLookaheadSize);
-        lookahead_begin_ = lookahead_end_ = 0;
-        space = lookahead_.data();
+void FileHandle::after_refill(char* out, std::size_t size, std::size_t got, DWORD* read_out, core::Done done,
+                              std::error_code ec) {
+    if (!take_from_lookahead(out, size, got, ec)) return fill_from_lookahead(out, size, got, read_out, std::move(done));
+    if (ec) return done(0, ec);
+    *read_out = static_cast<DWORD>(got);
+    done(1, {});
+}
+
+// After a refill: copies what it brought into the caller's buffer. True when the call is over
+// (buffer full, file ended, or the refill failed: `ec`, kept for the next call when some bytes
+// go out first).
+bool FileHandle::take_from_lookahead(char* out, std::size_t size, std::size_t& got, std::error_code& ec) {
+    std::lock_guard lock(state_mutex_);
+    if (ec) {
+        if (got > 0) {
+            deferred_error_ = ec;   // the bytes first, the failure next
+            ec.clear();
+        }
+        return true;
     }
+    const std::size_t n = std::min(size - got, lookahead_end_ - lookahead_begin_);
+    std::memcpy(out + got, lookahead_.data() + lookahead_begin_, n);
+    lookahead_begin_ += n;
+    delivered_ += n;
+    got += n;
+    return got == size || ended_;
+}
+
+char* FileHandle::empty_lookahead() {
+    std::lock_guard lock(state_mutex_);
+    if (lookahead_.empty()) lookahead_.resize(kLookaheadSize);
+    lookahead_begin_ = lookahead_end_ = 0;
+    return lookahead_.data();
+}
+
+void FileHandle::lookahead_refilled(std::error_code ec, std::size_t n) {
+    std::lock_guard lock(state_mutex_);
+    if (!ec) {
+        lookahead_end_ = n;
+        if (n == 0) ended_ = true;
+    } else {
+        ended_ = true;
+    }
+}
+
+void FileHandle::read_into_lookahead(std::function<void(std::error_code)> then, bool lend) {
+    char* space = empty_lookahead();
     auto me = self();
     connection()->session()->read(boost::asio::buffer(space, kLookaheadSize),
                                   [me, then = std::move(then)](std::error_code ec, std::size_t n) {
-        {
-            std::lock_guard lock(me->state_mutex_);
-            if (!ec) {
-                me->lookahead_end_ = n;
-                if (n == 0) me->ended_ = true;
-            } else {
-                me->ended_ = true;
-            }
-        }
+        me->lookahead_refilled(ec, n);
         then(ec);
-    });
+    }, lend);
 }
 
 std::error_code FileHandle::query_data_available(DWORD* available, DWORD /*flags*/, DWORD_PTR ctx) {
@@ -333,7 +371,7 @@ std::error_code FileHandle::query_data_available(DWORD* available, DWORD /*flags
             }
             *available = n;
             done(n, {});
-        });
+        }, me->waits_on_own_thread());
     }, core::CompletionReport::bytes_available_in_error);
     if (result.ok) return {};
     if (!is_pending(result.error)) connection()->publish_response(result.error);

@@ -56,7 +56,14 @@ private:
     // InternetQueryDataAvailable: the prefetched bytes become the read-ahead buffer's.
     std::error_code prefetched_into_lookahead();
     void fill_from_lookahead(char* out, std::size_t size, std::size_t got, DWORD* read_out, core::Done done);
-    void read_into_lookahead(std::function<void(std::error_code)> then);
+    void after_refill(char* out, std::size_t size, std::size_t got, DWORD* read_out, core::Done done,
+                      std::error_code ec);
+    bool take_from_lookahead(char* out, std::size_t size, std::size_t& got, std::error_code& ec);
+    // `lend`: the caller waits on its own thread (Session::read's lend_to_caller).
+    void read_into_lookahead(std::function<void(std::error_code)> then, bool lend = false);
+    char* empty_lookahead();
+    void lookahead_refilled(std::error_code ec, std::size_t n);
+    bool waits_on_own_thread() const;
     void upload_finished(std::error_code ec);
     // The failure a previous read left for this one (cleared), with its reply published for
     // InternetGetLastResponseInfo; empty when there is none.

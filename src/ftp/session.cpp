@@ -233,15 +233,16 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     Reply opening;   // the reply that accepted the open transfer (info_mutex)
 
     // The data connection lent to a synchronous caller's thread (docs/internals/ftp.md, "Reads
-    // on the caller's thread"): from the end of a read_fill that filled the caller's buffer
-    // until the file ends, fails or another operation takes it back. Meanwhile the session
+    // on the caller's thread"): from the end of a read_fill that filled the caller's buffer,
+    // or of a read that got bytes, until the file ends, fails or another operation takes it
+    // back. Meanwhile the session
     // stays busy and the strand leaves `data` alone except to interrupt the caller
     // (close_data). Everything here is under the mutex; `stream` and `returning` change only
     // on the strand.
     struct Lent {
         std::mutex mutex;
         net::Stream* stream = nullptr;   // the data connection, while lent
-        bool reading = false;            // read_fill_here runs on the caller's thread
+        bool reading = false;            // read_here runs on the caller's thread
         bool interrupted = false;        // close_data ran meanwhile: the caller hands it back
         bool returning = false;          // handed back; the strand finishes the caller's read
         std::chrono::milliseconds timeout{};
@@ -318,8 +319,9 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         }
     }
 
-    // At the end of a read_fill that filled the caller's buffer, when that caller waits on its
-    // own thread: the next reads run there (read_fill_here), without a hop to the strand.
+    // At the end of a read_fill that filled the caller's buffer (or a read that got bytes),
+    // when that caller waits on its own thread: the next reads run there (read_fill_here,
+    // read_here), without a hop to the strand.
     bool lend_data() {
         if (!data || data->is_tls() || cancelled || fatal || transfer != Transfer::download) return false;
         if (transfer_interrupted()) return false;
@@ -354,16 +356,18 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         return waiting;
     }
 
-    // On the caller's thread (see Session::read_fill_here).
-    bool fill_here(char* out, std::size_t size, IoHandler handler) {
+    // On the caller's thread (see Session::read_here).
+    Session::ReadHere read_here(char* out, std::size_t size, bool fill, IoHandler on_hand_back) {
+        Session::ReadHere result;
         net::Stream* stream;
         std::chrono::milliseconds timeout;
         {
             std::lock_guard lock(lent.mutex);
-            if (!lent.stream) return false;
+            if (!lent.stream) return result;
+            result.lent = true;
             if (lent.reading) {
-                handler(make_error(ERROR_FTP_TRANSFER_IN_PROGRESS), 0);
-                return true;
+                result.error = make_error(ERROR_FTP_TRANSFER_IN_PROGRESS);
+                return result;
             }
             lent.reading = true;
             stream = lent.stream;
@@ -371,7 +375,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         }
         std::size_t filled = 0;
         std::error_code ec;
-        while (filled < size) {
+        while (filled < size && (fill || filled == 0)) {
             const std::size_t n = stream->try_read_some(asio::buffer(out + filled, size - filled), ec);
             if (!ec) {
                 filled += n;
@@ -402,12 +406,14 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         }
         if (!ec && !interrupted) {
             for (auto& start : waiting) asio::post(strand, std::move(start));
-            handler({}, filled);
-            return true;
+            result.bytes = filled;
+            return result;
         }
         // The end of the data, a failure or an interruption: the strand takes the transfer
         // back and finishes it as after any read (final reply, or the connection back in step).
-        asio::post(strand, [self = shared_from_this(), ec, interrupted, filled, handler = std::move(handler)]() mutable {
+        result.handed_back = true;
+        asio::post(strand, [self = shared_from_this(), ec, interrupted, filled,
+                            handler = std::move(on_hand_back)]() mutable {
             {
                 std::lock_guard lock(self->lent.mutex);
                 self->lent.stream = nullptr;
@@ -429,7 +435,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
                 for (auto& start : waiting) start();
             });
         });
-        return true;
+        return result;
     }
 
     std::error_code cancelled_error() const { return make_error(ERROR_INTERNET_OPERATION_CANCELLED); }
@@ -1499,9 +1505,9 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // read(): prefetched bytes first; then the data connection.
-    void start_read(asio::mutable_buffer buffer, IoHandler handler) {
-        std::function<void()> start = [self = shared_from_this(), buffer, handler]() mutable {
-            self->start_read(buffer, std::move(handler));
+    void start_read(asio::mutable_buffer buffer, IoHandler handler, bool lend) {
+        std::function<void()> start = [self = shared_from_this(), buffer, handler, lend]() mutable {
+            self->start_read(buffer, std::move(handler), lend);
         };
         if (wait_for_prefetch(start)) return;
         // An interrupted read completed already; its buffer may be gone.
@@ -1516,7 +1522,11 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (auto ec = admit(true)) return handler(ec, 0);
         if (transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
         busy = true;
-        read_data(buffer, finishing(shared_from_this(), std::move(handler)));
+        if (!lend) return read_data(buffer, finishing(shared_from_this(), std::move(handler)));
+        read_data(buffer, [self = shared_from_this(), handler = std::move(handler)](std::error_code ec, std::size_t n) {
+            if (ec || n == 0 || !self->lend_data()) self->busy = false;
+            handler(ec, n);
+        });
     }
 
     // read_fill(): prefetched bytes first; then the data connection fills the rest.
@@ -1772,9 +1782,9 @@ void Session::open_sized_download(std::string path, TransferType type, std::uint
 
 // A read that arrives while the prefetch runs is queued behind it straight from the calling
 // thread (no post): the prefetch starts it on the strand when it stops.
-void Session::read(asio::mutable_buffer buffer, IoHandler handler) {
-    std::function<void()> start = [impl = impl_, buffer, handler = std::move(handler)]() mutable {
-        impl->start_read(buffer, std::move(handler));
+void Session::read(asio::mutable_buffer buffer, IoHandler handler, bool lend_to_caller) {
+    std::function<void()> start = [impl = impl_, buffer, handler = std::move(handler), lend_to_caller]() mutable {
+        impl->start_read(buffer, std::move(handler), lend_to_caller);
     };
     if (impl_->wait_for_prefetch(start)) return;
     asio::post(impl_->strand, std::move(start));
@@ -1789,7 +1799,15 @@ void Session::read_fill(asio::mutable_buffer buffer, IoHandler handler, bool len
 }
 
 bool Session::read_fill_here(asio::mutable_buffer buffer, IoHandler handler) {
-    return impl_->fill_here(static_cast<char*>(buffer.data()), buffer.size(), std::move(handler));
+    auto result = impl_->read_here(static_cast<char*>(buffer.data()), buffer.size(), true, handler);
+    if (!result.lent) return false;
+    if (result.error) handler(result.error, 0);
+    else if (!result.handed_back) handler({}, result.bytes);
+    return true;
+}
+
+Session::ReadHere Session::read_here(asio::mutable_buffer buffer, IoHandler on_hand_back) {
+    return impl_->read_here(static_cast<char*>(buffer.data()), buffer.size(), false, std::move(on_hand_back));
 }
 
 Session::Prefetched Session::take_prefetched(asio::mutable_buffer buffer) {

@@ -144,7 +144,8 @@ public:
     Prefetched take_prefetched(boost::asio::mutable_buffer buffer);
     // Reads up to buffer.size() bytes; 0 bytes with no error means the whole file arrived and
     // the server confirmed it (226), after which the transfer is closed.
-    void read(boost::asio::mutable_buffer buffer, IoHandler handler);
+    // `lend_to_caller` as for read_fill: a read that got bytes lends the data connection.
+    void read(boost::asio::mutable_buffer buffer, IoHandler handler, bool lend_to_caller = false);
     // Same, but keeps reading on the strand until the buffer is full or the file ended (then
     // n < buffer.size() and the transfer is closed). A failure after some bytes arrived
     // completes with the error and the count of bytes already in the buffer.
@@ -161,6 +162,18 @@ public:
     // cancel and the other operations work as with read_fill: any other operation takes the
     // connection back first (or, while this runs, fails with ERROR_FTP_TRANSFER_IN_PROGRESS).
     bool read_fill_here(boost::asio::mutable_buffer buffer, IoHandler handler);
+    // read()'s counterpart on the caller's thread, answering without a handler when it can:
+    // `lent` false: nothing is lent (use read). Else `error` (another read runs here), or
+    // `bytes` (> 0) arrived, or `handed_back`: the end of the data, a failure or an
+    // interruption, which the strand finishes and reports to `on_hand_back` as read() would
+    // (0 bytes and no error: the file ended and the server confirmed it).
+    struct ReadHere {
+        bool lent = false;
+        bool handed_back = false;
+        std::size_t bytes = 0;
+        std::error_code error;
+    };
+    ReadHere read_here(boost::asio::mutable_buffer buffer, IoHandler on_hand_back);
     // Any command that answers on a data connection (LIST, NLST, RETR …, from FtpCommand):
     // opens it like open_download, and read()/read_fill() deliver what the server sends.
     void open_data_command(std::string command, TransferType type, Handler handler);

@@ -77,27 +77,6 @@ protected:
     InetHandle session_;
 };
 
-TEST_F(FtpCallerRead, LargeReadsDeliverTheWholeFileItsEndAndLeaveTheConnectionUsable) {
-    const std::string payload = pattern_bytes(0, 4 * kLargeRead + 4321);
-    ScriptedServer server;
-    server.add_script(download_script(serve_download(payload) + recovery_answers()));
-    InetHandle c(connect(server));
-    ASSERT_TRUE(c);
-    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
-    ASSERT_TRUE(file) << GetLastError();
-    DWORD error = 0;
-    auto body = read_all(file, kLargeRead, &error);
-    ASSERT_TRUE(body) << error;
-    EXPECT_TRUE(*body == payload) << body->size() << " of " << payload.size() << " bytes";
-    // After the end, reads keep answering "nothing more".
-    std::string more;
-    DWORD got = 1;
-    EXPECT_TRUE(read_once(file, kLargeRead, more, got, error)) << error;
-    EXPECT_EQ(got, 0u);
-    file.reset();
-    expect_back_in_step(c);
-}
-
 TEST_F(FtpCallerRead, SmallReadsBetweenLargeOnesTakeTheConnectionBackInOrder) {
     const std::string payload = pattern_bytes(0, 6 * kLargeRead + 999);
     ScriptedServer server;
@@ -173,7 +152,14 @@ TEST_F(FtpCallerRead, DataResetAfterTheConnectionWasLentFailsTheRead) {
     expect_back_in_step(c);
 }
 
-TEST_F(FtpCallerRead, AStallWhileWaitingOnTheCallersThreadTimesOut) {
+// Large reads (straight into the caller's buffer) and small ones (through the read-ahead
+// buffer, as WinInet samples read): both wait on the caller's thread once lent.
+class FtpCallerReadSized : public FtpCallerRead, public ::testing::WithParamInterface<std::size_t> {};
+
+std::string size_name(std::size_t read_size) { return read_size >= kLargeRead ? "Large" : "Small"; }
+
+TEST_P(FtpCallerReadSized, AStallWhileWaitingOnTheCallersThreadTimesOut) {
+    const std::size_t read_size = GetParam();
     set_ftp_timeouts(session_, kShortTimeoutMs);
     const std::size_t sent = kLargeRead + 5000;
     ScriptedServer server;
@@ -186,25 +172,48 @@ TEST_F(FtpCallerRead, AStallWhileWaitingOnTheCallersThreadTimesOut) {
     ASSERT_TRUE(file) << GetLastError();
     std::string received;
     DWORD got = 0, error = 0;
-    ASSERT_TRUE(read_once(file, kLargeRead, received, got, error)) << error;
-    ASSERT_EQ(got, kLargeRead);
-    // The bytes that came before the stall first, then the timeout.
     const auto started = Clock::now();
-    ASSERT_TRUE(read_once(file, kLargeRead, received, got, error)) << error;
-    EXPECT_EQ(got, 5000u);
-    EXPECT_FALSE(read_once(file, kLargeRead, received, got, error));
+    // The bytes that came before the stall first, then the timeout.
+    for (int guard = 0; guard < 1000 && read_once(file, read_size, received, got, error); ++guard)
+        ASSERT_NE(got, 0u) << "a stalled transfer reported as complete after " << received.size() << " bytes";
     EXPECT_EQ(error, static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
     EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(kShortTimeoutMs) - 100ms);
-    EXPECT_TRUE(received == pattern_bytes(0, sent));
+    EXPECT_TRUE(received == pattern_bytes(0, sent)) << received.size() << " bytes";
     file.reset();
     expect_back_in_step(c);
 }
 
-class FtpCallerReadClose : public FtpCallerRead, public ::testing::WithParamInterface<bool> {};
+TEST_P(FtpCallerReadSized, TheWholeFileItsEndAndTheConnectionUsableAfter) {
+    const std::size_t read_size = GetParam();
+    const std::string payload = pattern_bytes(0, 3 * kLargeRead + 777);
+    ScriptedServer server;
+    server.add_script(download_script(serve_download(payload) + recovery_answers()));
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(file) << GetLastError();
+    DWORD error = 0;
+    auto body = read_all(file, read_size, &error);
+    ASSERT_TRUE(body) << error;
+    EXPECT_TRUE(*body == payload) << body->size() << " of " << payload.size() << " bytes";
+    // After the end, reads keep answering "nothing more".
+    std::string more;
+    DWORD got = 1;
+    EXPECT_TRUE(read_once(file, read_size, more, got, error)) << error;
+    EXPECT_EQ(got, 0u);
+    file.reset();
+    expect_back_in_step(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(ReadSize, FtpCallerReadSized, ::testing::Values(kLargeRead, std::size_t{4096}),
+                         [](const auto& info) { return size_name(info.param); });
+
+class FtpCallerReadClose : public FtpCallerRead,
+                           public ::testing::WithParamInterface<std::tuple<bool, std::size_t>> {};
 
 // The read waits in poll() on its own thread; the close comes from another thread.
 TEST_P(FtpCallerReadClose, ClosingWhileTheReadWaitsOnItsThreadCancelsItPromptly) {
-    const bool close_connection = GetParam();
+    const auto [close_connection, read_size] = GetParam();
     const std::size_t sent = kLargeRead + 5000;
     ScriptedServer server;
     server.add_script(download_script({step::SendLine{"150 go"},
@@ -214,14 +223,16 @@ TEST_P(FtpCallerReadClose, ClosingWhileTheReadWaitsOnItsThreadCancelsItPromptly)
     ASSERT_TRUE(c);
     HINTERNET file = FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0);
     ASSERT_TRUE(file) << GetLastError();
+    // Whole reads while the bytes last; the first read the data cannot fill waits.
     std::string received;
     DWORD got = 0, error = 0;
-    ASSERT_TRUE(read_once(file, kLargeRead, received, got, error)) << error;
-    ASSERT_EQ(got, kLargeRead);
-    std::vector<char> buffer(4 * kLargeRead);
+    while (received.size() + read_size <= sent) {
+        ASSERT_TRUE(read_once(file, read_size, received, got, error)) << error;
+        ASSERT_EQ(got, read_size);
+    }
+    std::vector<char> buffer(read_size);
     auto call = std::async(std::launch::async, [&]() -> std::pair<BOOL, DWORD> {
         DWORD n = 0;
-        // Asks for more than will come: takes the 5000 bytes, then waits.
         BOOL ok = InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &n);
         return {ok, GetLastError()};
     });
@@ -242,8 +253,12 @@ TEST_P(FtpCallerReadClose, ClosingWhileTheReadWaitsOnItsThreadCancelsItPromptly)
     EXPECT_TRUE(InternetCloseHandle(c));
 }
 
-INSTANTIATE_TEST_SUITE_P(CancelWhileLent, FtpCallerReadClose, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Connection" : "File"; });
+INSTANTIATE_TEST_SUITE_P(CancelWhileLent, FtpCallerReadClose,
+                         ::testing::Combine(::testing::Bool(), ::testing::Values(kLargeRead, std::size_t{4096})),
+                         [](const auto& info) {
+                             return std::string(std::get<0>(info.param) ? "Connection" : "File") +
+                                    size_name(std::get<1>(info.param));
+                         });
 
 TEST_F(FtpCallerRead, ClosingTheFileBetweenLentReadsAbortsAndTheConnectionGoesOn) {
     ScriptedServer server;
@@ -411,6 +426,61 @@ TEST(FtpSessionLend, AnAbortWhileTheCallerReadsRunsOnceTheReadIsFinished) {
     auto [ec, reply] = pwd.get_future().get();
     EXPECT_FALSE(ec);
     EXPECT_EQ(reply.code, 257);
+}
+
+// read() lends too, once it got bytes; read_here then answers on this thread without a
+// handler, and hands the end of the data back to the strand.
+TEST(FtpSessionLend, AReadThatGotBytesLendsAndReadHereAnswersInline) {
+    const std::string payload = pattern_bytes(0, 3 * kLargeRead);
+    ScriptedServer server;
+    server.add_script(download_script(serve_download(payload) + recovery_answers()));
+    auto session = connected_session(server);
+    std::promise<std::error_code> opened;
+    session->open_sized_download("f", ftp::TransferType::binary, 0,
+                                 [&](std::error_code ec, std::optional<std::uint64_t>) { opened.set_value(ec); });
+    ASSERT_FALSE(opened.get_future().get());
+    std::string received;
+    std::vector<char> buffer(4096);
+    // Reads on the strand until one lends: those served from the session's prefetch (64 KiB
+    // read ahead after the open) do not, the first that reads the data connection does.
+    int strand_reads = 0;
+    for (;;) {
+        std::promise<ReadOutcome> read;
+        session->read(boost::asio::buffer(buffer), [&](std::error_code ec, std::size_t n) {
+            read.set_value({ec, n, std::this_thread::get_id()});
+        }, true);
+        auto outcome = read.get_future().get();
+        ASSERT_FALSE(outcome.ec);
+        ASSERT_GT(outcome.bytes, 0u);
+        received.append(buffer.data(), outcome.bytes);
+        ++strand_reads;
+        if (received.size() > 64 * 1024) break;
+    }
+    EXPECT_LE(strand_reads, 64 * 1024 / 4096 + 1);
+    std::promise<ReadOutcome> end;
+    auto end_future = end.get_future();
+    bool ended = false;
+    for (int guard = 0; guard < 10000 && !ended; ++guard) {
+        auto result = session->read_here(boost::asio::buffer(buffer), [&](std::error_code ec, std::size_t n) {
+            end.set_value({ec, n, std::this_thread::get_id()});
+        });
+        ASSERT_TRUE(result.lent) << "after " << received.size() << " bytes";
+        ASSERT_FALSE(result.error);
+        if (result.handed_back) {
+            ended = true;
+            break;
+        }
+        ASSERT_GT(result.bytes, 0u);
+        received.append(buffer.data(), result.bytes);
+    }
+    ASSERT_TRUE(ended);
+    auto outcome = end_future.get();
+    EXPECT_FALSE(outcome.ec) << outcome.ec.message();
+    EXPECT_EQ(outcome.bytes, 0u);   // read()'s "the file ended and the server confirmed it"
+    EXPECT_NE(outcome.thread, std::this_thread::get_id());
+    EXPECT_TRUE(received == payload) << received.size() << " bytes";
+    EXPECT_FALSE(session->transfer_open());
+    EXPECT_FALSE(session->read_here(boost::asio::buffer(buffer), [](std::error_code, std::size_t) {}).lent);
 }
 
 }  // namespace
