@@ -2,16 +2,18 @@
 # OpenInet download benchmark: one private nginx and one private vsftpd on loopback serve
 # the same files to every tool over HTTP and passive FTP; the tools take turns (round-robin,
 # the starting tool rotating each round) and each (case, tool) is reported as the median
-# wall time of its rounds plus its peak RSS. See bench/README.md for how to read the table.
+# wall time of its runs plus its peak RSS. See bench/README.md for how to read the table.
 #
 #   bench/run.sh [--rounds N] [--quick] [--no-build] [--bin-dir DIR] [--out-dir DIR]
 #                [--nginx-workers N] [--big-mib N] [--small-count N] [--keep]
-#                [--only http|ftp] [--ftp-parallel N]
+#                [--only http|ftp] [--ftp-parallel N] [--small-repeat N]
 #
-# --quick: 64 MiB and 200 small files, 1 round. --out-dir: where case (a) "-> file"
+# --quick: 64 MiB and 200 small files, 1 round, 1 run each. --out-dir: where case (a) "-> file"
 # writes (default /dev/shm). --bin-dir: use already built programs (implies --no-build).
 # --only: run only the HTTP or only the FTP cases. --ftp-parallel: connections for the
-# FTP "at a time" case (default 10). The FTP cases need root (vsftpd chroots).
+# FTP "at a time" case (default 10). --small-repeat: runs per tool and round of the (b)
+# cases, taken in turns like the rounds (default 5: one run lasts 0.03-0.4 s, and a median of
+# 5 such runs still moves by +-10%). The FTP cases need root (vsftpd chroots).
 set -euo pipefail
 
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,15 +31,16 @@ per_run_timeout=600
 run_http=1
 run_ftp=1
 ftp_parallel=10
+small_repeat=5
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
-    --quick) rounds=1; big_mib=64; small_count=200; shift ;;
+    --quick) rounds=1; big_mib=64; small_count=200; small_repeat=1; shift ;;
     --big-mib) big_mib=$2; shift 2 ;;
     --small-count) small_count=$2; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -53,11 +56,12 @@ while [[ $# -gt 0 ]]; do
       esac
       shift 2 ;;
     --ftp-parallel) ftp_parallel=$2; shift 2 ;;
+    --small-repeat) small_repeat=$2; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown option $1" >&2; usage ;;
   esac
 done
-for number in "$rounds" "$big_mib" "$small_count" "$nginx_workers" "$ftp_parallel"; do
+for number in "$rounds" "$big_mib" "$small_count" "$nginx_workers" "$ftp_parallel" "$small_repeat"; do
   [[ $number =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $number is not a positive number" >&2; exit 2; }
 done
 
@@ -396,10 +400,14 @@ round_loads=()
 for round in $(seq "$rounds"); do
   for case in "${cases[@]}"; do
     count=${#tools[@]}
-    for ((k = 0; k < count; ++k)); do
-      tool=${tools[$(((k + round - 1) % count))]}
-      command_for "$case" "$tool" || continue
-      measure "$case" "$tool" "$round"
+    repeats=1
+    [[ $case == *small_* ]] && repeats=$small_repeat
+    for ((r = 0; r < repeats; ++r)); do
+      for ((k = 0; k < count; ++k)); do
+        tool=${tools[$(((k + round - 1 + r) % count))]}
+        command_for "$case" "$tool" || continue
+        measure "$case" "$tool" "$round.$r"
+      done
     done
   done
   round_loads+=("$(cut -d' ' -f1 /proc/loadavg)")
@@ -428,8 +436,8 @@ report=$work/report.md
          echo ", vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null)")," \
        "$(curl --version | head -n 1 | cut -d' ' -f1-2)," \
        "$(wget --version | head -n 1 | cut -d' ' -f1-3)$(command -v aria2c >/dev/null && echo ", $(aria2c --version | head -n 1)")"
-  echo "- $rounds round(s), tools alternating round-robin; seconds = median wall time of the whole process;" \
-       "peak RSS = largest of the rounds"
+  echo "- $rounds round(s), tools alternating round-robin; (b) cases run $small_repeat times per tool and round," \
+       "also in turns; seconds = median wall time of the whole process over all runs; peak RSS = largest of the runs"
   echo "- load average (1/5/15 min) before the runs: $load_before, after: $load_after;" \
        "1-min load after each round: ${round_loads[*]}"
   [[ $run_http == 1 ]] &&
@@ -474,7 +482,7 @@ report=$work/report.md
       seconds=$(stat_of "$case" "$tool" 4)
       failed=$(failures_of "$case" "$tool")
       if [[ -z $seconds ]]; then
-        echo "| ${case_title[$case]} | $tool | FAILED ($failed/$rounds) | | | | | | |"
+        echo "| ${case_title[$case]} | $tool | FAILED ($failed runs) | | | | | | |"
         continue
       fi
       peak=$(stat_of "$case" "$tool" 5)
