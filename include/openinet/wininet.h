@@ -1445,6 +1445,16 @@ OPENINET_API BOOL WINAPI FtpPutFileW(HINTERNET hConnect, LPCWSTR lpszLocalFile,
                                      DWORD_PTR dwContext);
 #define FtpPutFile OPENINET_AW(FtpPutFile)
 
+/* Windows 8's variants: the remote name narrow (as the server sees it: UTF-8 here), the local
+ * file name wide; no A/W pair. */
+OPENINET_API BOOL WINAPI FtpGetFileEx(HINTERNET hFtpSession, LPCSTR lpszRemoteFile,
+                                      LPCWSTR lpszNewFile, BOOL fFailIfExists,
+                                      DWORD dwFlagsAndAttributes, DWORD dwFlags,
+                                      DWORD_PTR dwContext);
+OPENINET_API BOOL WINAPI FtpPutFileEx(HINTERNET hFtpSession, LPCWSTR lpszLocalFile,
+                                      LPCSTR lpszNewRemoteFile, DWORD dwFlags,
+                                      DWORD_PTR dwContext);
+
 OPENINET_API HINTERNET WINAPI FtpOpenFileA(HINTERNET hConnect, LPCSTR lpszFileName,
                                            DWORD dwAccess, DWORD dwFlags, DWORD_PTR dwContext);
 OPENINET_API HINTERNET WINAPI FtpOpenFileW(HINTERNET hConnect, LPCWSTR lpszFileName,

@@ -322,8 +322,10 @@ struct GetFileJob : std::enable_shared_from_this<GetFileJob> {
     }
 };
 
-template <class Char>
-BOOL get_file(HINTERNET h, const Char* remote, const Char* local, BOOL fail_if_exists, DWORD /*attributes*/,
+// Remote and local names may differ in width: FtpGetFileEx / FtpPutFileEx take a narrow remote
+// and a wide local name.
+template <class RemoteChar, class LocalChar>
+BOOL get_file(HINTERNET h, const RemoteChar* remote, const LocalChar* local, BOOL fail_if_exists, DWORD /*attributes*/,
               DWORD flags, DWORD_PTR context) {
     std::error_code ec;
     auto connection = find_connection(h, ec);
@@ -386,8 +388,8 @@ struct PutFileJob : std::enable_shared_from_this<PutFileJob> {
     }
 };
 
-template <class Char>
-BOOL put_file(HINTERNET h, const Char* local, const Char* remote, DWORD flags, DWORD_PTR context) {
+template <class LocalChar, class RemoteChar>
+BOOL put_file(HINTERNET h, const LocalChar* local, const RemoteChar* remote, DWORD flags, DWORD_PTR context) {
     std::error_code ec;
     auto connection = find_connection(h, ec);
     if (!connection) return fail(ec);
@@ -553,6 +555,21 @@ BOOL WINAPI FtpPutFileW(HINTERNET hConnect, LPCWSTR lpszLocalFile, LPCWSTR lpszN
                         DWORD_PTR dwContext) {
     return guarded<BOOL>(FALSE, [&] {
         return put_file(hConnect, lpszLocalFile, lpszNewRemoteFile, dwFlags, dwContext);
+    });
+}
+
+BOOL WINAPI FtpGetFileEx(HINTERNET hFtpSession, LPCSTR lpszRemoteFile, LPCWSTR lpszNewFile, BOOL fFailIfExists,
+                         DWORD dwFlagsAndAttributes, DWORD dwFlags, DWORD_PTR dwContext) {
+    return guarded<BOOL>(FALSE, [&] {
+        return get_file(hFtpSession, lpszRemoteFile, lpszNewFile, fFailIfExists, dwFlagsAndAttributes, dwFlags,
+                        dwContext);
+    });
+}
+
+BOOL WINAPI FtpPutFileEx(HINTERNET hFtpSession, LPCWSTR lpszLocalFile, LPCSTR lpszNewRemoteFile, DWORD dwFlags,
+                         DWORD_PTR dwContext) {
+    return guarded<BOOL>(FALSE, [&] {
+        return put_file(hFtpSession, lpszLocalFile, lpszNewRemoteFile, dwFlags, dwContext);
     });
 }
 

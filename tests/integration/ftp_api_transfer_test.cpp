@@ -67,6 +67,36 @@ TEST_P(FtpApiTransfer, GetAndPutRoundTripBinaryAndText) {
     EXPECT_EQ(entries, 4u);
 }
 
+// Windows 8's FtpGetFileEx / FtpPutFileEx: a narrow remote name, a wide local one (here with
+// characters outside ASCII, converted to UTF-8 for the file system).
+TEST_P(FtpApiTransfer, GetAndPutFileExTakeWideLocalNames) {
+    const std::string binary = pattern_bytes(7, 200000);
+    // Built by hand: std::filesystem converts through the C locale, which has no UTF-8.
+    auto widened = [](const std::string& ascii, const std::wstring& tail) {
+        return std::wstring(ascii.begin(), ascii.end()) + tail;
+    };
+    const std::wstring local_up = widened(local("up").string(), L"-\u00e9\u4e2d.bin");
+    const std::wstring local_down = widened(local("down").string(), L"-\u00e9\u4e2d.bin");
+    const std::string local_down_utf8 = local("down").string() + "-\u00e9\u4e2d.bin";
+    write_local(local("up").string() + "-\u00e9\u4e2d.bin", binary);
+    InetHandle c(connect());
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(FtpPutFileEx(c, local_up.c_str(), name("ex.bin").c_str(), FTP_TRANSFER_TYPE_BINARY, 0))
+        << GetLastError() << last_response_text();
+    EXPECT_EQ(sha256(read_local(on_server("ex.bin"))), sha256(binary));
+    ASSERT_TRUE(FtpGetFileEx(c, name("ex.bin").c_str(), local_down.c_str(), TRUE, FILE_ATTRIBUTE_NORMAL,
+                             FTP_TRANSFER_TYPE_BINARY, 0))
+        << GetLastError() << last_response_text();
+    EXPECT_EQ(sha256(read_local(local_down_utf8)), sha256(binary));
+    // The same rules as FtpGetFile: fFailIfExists, bad arguments.
+    EXPECT_FALSE(FtpGetFileEx(c, name("ex.bin").c_str(), local_down.c_str(), TRUE, 0, 0, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_FILE_EXISTS));
+    EXPECT_FALSE(FtpGetFileEx(c, name("ex.bin").c_str(), nullptr, FALSE, 0, 0, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_FALSE(FtpPutFileEx(c, widened(local("absent").string(), L"").c_str(), name("absent").c_str(), 0, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_FILE_NOT_FOUND));
+}
+
 TEST_P(FtpApiTransfer, GetFileFailIfExistsAndFailureLeavesNothing) {
     server_->add_file(name("f.bin"), "content");
     write_local(local("exists"), "mine");
