@@ -67,6 +67,15 @@ protected:
         return true;
     }
 
+    // Connects to `server` (the connection stays in c_) and opens "f" for reading.
+    HINTERNET open_file(const ScriptedServer& server) {
+        c_.reset(connect(server));
+        if (!c_) return nullptr;
+        HINTERNET file = FtpOpenFileA(c_, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0);
+        EXPECT_TRUE(file) << GetLastError();
+        return file;
+    }
+
     static void expect_back_in_step(HINTERNET c) {
         char dir[MAX_PATH];
         DWORD length = sizeof dir;
@@ -75,16 +84,15 @@ protected:
     }
 
     InetHandle session_;
+    InetHandle c_;
 };
 
 TEST_F(FtpCallerRead, SmallReadsBetweenLargeOnesTakeTheConnectionBackInOrder) {
     const std::string payload = pattern_bytes(0, 6 * kLargeRead + 999);
     ScriptedServer server;
     server.add_script(download_script(serve_download(payload) + recovery_answers()));
-    InetHandle c(connect(server));
-    ASSERT_TRUE(c);
-    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
-    ASSERT_TRUE(file) << GetLastError();
+    InetHandle file(open_file(server));
+    ASSERT_TRUE(file);
     std::string received;
     DWORD got = 0, error = 0;
     // Large (lent), small (taken back), large, no-wait, large, … until the end.
@@ -107,7 +115,7 @@ TEST_F(FtpCallerRead, SmallReadsBetweenLargeOnesTakeTheConnectionBackInOrder) {
     EXPECT_TRUE(InternetQueryDataAvailable(file, &available, 0, 0)) << GetLastError();
     EXPECT_EQ(available, 0u);
     file.reset();
-    expect_back_in_step(c);
+    expect_back_in_step(c_);
 }
 
 TEST_F(FtpCallerRead, DataCutAfterTheConnectionWasLentFailsWithTheServersReply) {
@@ -117,10 +125,8 @@ TEST_F(FtpCallerRead, DataCutAfterTheConnectionWasLentFailsWithTheServersReply) 
     server.add_script(download_script({step::SendLine{"150 go"}, step::DataScript{{step::DropAfter{payload, cut_at}}},
                                        step::AwaitData{}, step::SendLine{"426 Connection closed; transfer aborted"},
                                        recovery_answers()}));
-    InetHandle c(connect(server));
-    ASSERT_TRUE(c);
-    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
-    ASSERT_TRUE(file) << GetLastError();
+    InetHandle file(open_file(server));
+    ASSERT_TRUE(file);
     std::string received;
     DWORD got = 0, error = 0;
     for (int guard = 0; guard < 100 && read_once(file, kLargeRead, received, got, error); ++guard)
@@ -129,7 +135,7 @@ TEST_F(FtpCallerRead, DataCutAfterTheConnectionWasLentFailsWithTheServersReply) 
     EXPECT_NE(last_response_text().find("426 Connection closed"), std::string::npos) << last_response_text();
     EXPECT_TRUE(received == payload.substr(0, cut_at)) << received.size() << " bytes";
     file.reset();
-    expect_back_in_step(c);
+    expect_back_in_step(c_);
 }
 
 TEST_F(FtpCallerRead, DataResetAfterTheConnectionWasLentFailsTheRead) {
@@ -138,10 +144,8 @@ TEST_F(FtpCallerRead, DataResetAfterTheConnectionWasLentFailsTheRead) {
     server.add_script(download_script({step::SendLine{"150 go"},
                                        step::DataScript{{step::DropAfter{payload, 2 * kLargeRead + 1234, /*reset=*/true}}},
                                        step::AwaitData{}, step::SendLine{"426 Connection reset"}, recovery_answers()}));
-    InetHandle c(connect(server));
-    ASSERT_TRUE(c);
-    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
-    ASSERT_TRUE(file) << GetLastError();
+    InetHandle file(open_file(server));
+    ASSERT_TRUE(file);
     DWORD error = 0;
     auto body = read_all(file, kLargeRead, &error);
     EXPECT_FALSE(body) << "a reset transfer reported as complete";
@@ -149,7 +153,7 @@ TEST_F(FtpCallerRead, DataResetAfterTheConnectionWasLentFailsTheRead) {
                 error == ERROR_INTERNET_EXTENDED_ERROR)
         << error;
     file.reset();
-    expect_back_in_step(c);
+    expect_back_in_step(c_);
 }
 
 // Large reads (straight into the caller's buffer) and small ones (through the read-ahead
@@ -166,10 +170,8 @@ TEST_P(FtpCallerReadSized, AStallWhileWaitingOnTheCallersThreadTimesOut) {
     server.add_script(download_script({step::SendLine{"150 go"},
                                        step::DataScript{{step::Send{pattern_bytes(0, sent)}, step::Stall{step::forever}}},
                                        recovery_answers()}));
-    InetHandle c(connect(server));
-    ASSERT_TRUE(c);
-    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
-    ASSERT_TRUE(file) << GetLastError();
+    InetHandle file(open_file(server));
+    ASSERT_TRUE(file);
     std::string received;
     DWORD got = 0, error = 0;
     const auto started = Clock::now();
@@ -180,7 +182,7 @@ TEST_P(FtpCallerReadSized, AStallWhileWaitingOnTheCallersThreadTimesOut) {
     EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(kShortTimeoutMs) - 100ms);
     EXPECT_TRUE(received == pattern_bytes(0, sent)) << received.size() << " bytes";
     file.reset();
-    expect_back_in_step(c);
+    expect_back_in_step(c_);
 }
 
 TEST_P(FtpCallerReadSized, TheWholeFileItsEndAndTheConnectionUsableAfter) {
@@ -188,10 +190,8 @@ TEST_P(FtpCallerReadSized, TheWholeFileItsEndAndTheConnectionUsableAfter) {
     const std::string payload = pattern_bytes(0, 3 * kLargeRead + 777);
     ScriptedServer server;
     server.add_script(download_script(serve_download(payload) + recovery_answers()));
-    InetHandle c(connect(server));
-    ASSERT_TRUE(c);
-    InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
-    ASSERT_TRUE(file) << GetLastError();
+    InetHandle file(open_file(server));
+    ASSERT_TRUE(file);
     DWORD error = 0;
     auto body = read_all(file, read_size, &error);
     ASSERT_TRUE(body) << error;
@@ -202,7 +202,7 @@ TEST_P(FtpCallerReadSized, TheWholeFileItsEndAndTheConnectionUsableAfter) {
     EXPECT_TRUE(read_once(file, read_size, more, got, error)) << error;
     EXPECT_EQ(got, 0u);
     file.reset();
-    expect_back_in_step(c);
+    expect_back_in_step(c_);
 }
 
 INSTANTIATE_TEST_SUITE_P(ReadSize, FtpCallerReadSized, ::testing::Values(kLargeRead, std::size_t{4096}),
@@ -300,6 +300,14 @@ std::shared_ptr<ftp::Session> connected_session(const ScriptedServer& control,
     return session;
 }
 
+// RETR f, as FtpOpenFile does it (SIZE first, the prefetch after), waited for.
+std::error_code open_download(ftp::Session& session) {
+    std::promise<std::error_code> opened;
+    session.open_sized_download("f", ftp::TransferType::binary, 0,
+                                [&](std::error_code ec, std::optional<std::uint64_t>) { opened.set_value(ec); });
+    return opened.get_future().get();
+}
+
 struct ReadOutcome {
     std::error_code ec;
     std::size_t bytes = 0;
@@ -319,10 +327,7 @@ TEST(FtpSessionLend, AFilledReadLendsTheDataConnectionOnlyWhenAsked) {
     ScriptedServer server;
     server.add_script(download_script(serve_download(payload) + recovery_answers()));
     auto session = connected_session(server);
-    std::promise<std::error_code> opened;
-    session->open_sized_download("f", ftp::TransferType::binary, 0,
-                                 [&](std::error_code ec, std::optional<std::uint64_t>) { opened.set_value(ec); });
-    ASSERT_FALSE(opened.get_future().get());
+    ASSERT_FALSE(open_download(*session));
     std::string received(payload.size() + 1, '\0');   // room for the last read's "one more"
     std::size_t at = 0;
     auto here = [&](std::size_t size) {
@@ -392,10 +397,7 @@ TEST(FtpSessionLend, AnAbortWhileTheCallerReadsRunsOnceTheReadIsFinished) {
                                                          step::Stall{step::forever}}},
                                        recovery_answers()}));
     auto session = connected_session(server, 1s);
-    std::promise<std::error_code> opened;
-    session->open_sized_download("f", ftp::TransferType::binary, 0,
-                                 [&](std::error_code ec, std::optional<std::uint64_t>) { opened.set_value(ec); });
-    ASSERT_FALSE(opened.get_future().get());
+    ASSERT_FALSE(open_download(*session));
     std::vector<char> buffer(2 * kLargeRead);
     auto first = fill(*session, buffer.data(), kLargeRead, true);
     ASSERT_FALSE(first.ec);
@@ -435,10 +437,7 @@ TEST(FtpSessionLend, AReadThatGotBytesLendsAndReadHereAnswersInline) {
     ScriptedServer server;
     server.add_script(download_script(serve_download(payload) + recovery_answers()));
     auto session = connected_session(server);
-    std::promise<std::error_code> opened;
-    session->open_sized_download("f", ftp::TransferType::binary, 0,
-                                 [&](std::error_code ec, std::optional<std::uint64_t>) { opened.set_value(ec); });
-    ASSERT_FALSE(opened.get_future().get());
+    ASSERT_FALSE(open_download(*session));
     std::string received;
     std::vector<char> buffer(4096);
     // Reads on the strand until one lends: those served from the session's prefetch (64 KiB
