@@ -325,7 +325,7 @@ struct GetFileJob : std::enable_shared_from_this<GetFileJob> {
 // Remote and local names may differ in width: FtpGetFileEx / FtpPutFileEx take a narrow remote
 // and a wide local name.
 template <class RemoteChar, class LocalChar>
-BOOL get_file(HINTERNET h, const RemoteChar* remote, const LocalChar* local, BOOL fail_if_exists, DWORD /*attributes*/,
+BOOL get_file(HINTERNET h, const RemoteChar* remote, const LocalChar* local, BOOL fail_if_exists, DWORD attributes,
               DWORD flags, DWORD_PTR context) {
     std::error_code ec;
     auto connection = find_connection(h, ec);
@@ -340,7 +340,9 @@ BOOL get_file(HINTERNET h, const RemoteChar* remote, const LocalChar* local, BOO
     auto job = std::make_shared<GetFileJob>();
     job->target = *local_path;
     job->fail_if_exists = fail_if_exists != FALSE;
-    auto result = connection->run(context, [job, remote_path = std::move(*remote_path), type, offset](
+    // Of the FILE_ATTRIBUTE_* flags only READONLY means something here: no write permission.
+    const mode_t mode = (attributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0644;
+    auto result = connection->run(context, [job, remote_path = std::move(*remote_path), type, offset, mode](
                                                const std::shared_ptr<ftp::Session>& session, core::Done done) {
         job->session = session;
         job->done = std::move(done);
@@ -349,7 +351,7 @@ BOOL get_file(HINTERNET h, const RemoteChar* remote, const LocalChar* local, BOO
         job->fd = ::mkstemp(pattern.data());
         if (job->fd < 0) return job->done(0, errno_error(errno));
         job->temporary = pattern;
-        ::fchmod(job->fd, 0644);
+        ::fchmod(job->fd, mode);
         session->open_download(remote_path, type, offset, [job](std::error_code ec) {
             if (ec) return job->fail(ec);
             job->next();

@@ -97,6 +97,25 @@ TEST_P(FtpApiTransfer, GetAndPutFileExTakeWideLocalNames) {
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_FILE_NOT_FOUND));
 }
 
+// dwFlagsAndAttributes: FILE_ATTRIBUTE_READONLY gives a file nobody may write; NORMAL does not.
+TEST_P(FtpApiTransfer, GetFileReadOnlyAttributeLeavesNoWritePermission) {
+    server_->add_file(name("ro.bin"), "read only");
+    InetHandle c(connect());
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(FtpGetFileA(c, name("ro.bin").c_str(), local("ro").c_str(), FALSE, FILE_ATTRIBUTE_READONLY,
+                            FTP_TRANSFER_TYPE_BINARY, 0))
+        << GetLastError() << last_response_text();
+    ASSERT_TRUE(FtpGetFileA(c, name("ro.bin").c_str(), local("rw").c_str(), FALSE, FILE_ATTRIBUTE_NORMAL,
+                            FTP_TRANSFER_TYPE_BINARY, 0))
+        << GetLastError() << last_response_text();
+    EXPECT_EQ(read_local(local("ro")), "read only");
+    using std::filesystem::perms;
+    const auto read_only = std::filesystem::status(local("ro")).permissions();
+    EXPECT_EQ(read_only & (perms::owner_write | perms::group_write | perms::others_write), perms::none);
+    EXPECT_NE(read_only & perms::owner_read, perms::none);
+    EXPECT_NE(std::filesystem::status(local("rw")).permissions() & perms::owner_write, perms::none);
+}
+
 TEST_P(FtpApiTransfer, GetFileFailIfExistsAndFailureLeavesNothing) {
     server_->add_file(name("f.bin"), "content");
     write_local(local("exists"), "mine");
