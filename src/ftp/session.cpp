@@ -1504,6 +1504,17 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         return prefetch.interrupted;
     }
 
+    // The completion of a read on the strand: as finishing(), except that with `lend` a read
+    // that brought `enough` bytes lends the data connection to the caller's thread, and the
+    // session stays busy (lend_data).
+    IoHandler completing_read(IoHandler handler, bool lend, std::size_t enough) {
+        if (!lend) return finishing(shared_from_this(), std::move(handler));
+        return [self = shared_from_this(), enough, handler = std::move(handler)](std::error_code ec, std::size_t n) {
+            if (ec || n < enough || !self->lend_data()) self->busy = false;
+            handler(ec, n);
+        };
+    }
+
     // read(): prefetched bytes first; then the data connection.
     void start_read(asio::mutable_buffer buffer, IoHandler handler, bool lend) {
         std::function<void()> start = [self = shared_from_this(), buffer, handler, lend]() mutable {
@@ -1522,11 +1533,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (auto ec = admit(true)) return handler(ec, 0);
         if (transfer != Transfer::download) return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), 0);
         busy = true;
-        if (!lend) return read_data(buffer, finishing(shared_from_this(), std::move(handler)));
-        read_data(buffer, [self = shared_from_this(), handler = std::move(handler)](std::error_code ec, std::size_t n) {
-            if (ec || n == 0 || !self->lend_data()) self->busy = false;
-            handler(ec, n);
-        });
+        read_data(buffer, completing_read(std::move(handler), lend, 1));
     }
 
     // read_fill(): prefetched bytes first; then the data connection fills the rest.
@@ -1547,12 +1554,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         if (transfer != Transfer::download)
             return handler(make_error(ERROR_INTERNET_INCORRECT_HANDLE_STATE), served.bytes);
         busy = true;
-        if (!lend) return fill_data(out, buffer.size(), served.bytes, finishing(shared_from_this(), std::move(handler)));
-        fill_data(out, buffer.size(), served.bytes, [self = shared_from_this(), size = buffer.size(),
-                                                     handler = std::move(handler)](std::error_code ec, std::size_t n) {
-            if (ec || n < size || !self->lend_data()) self->busy = false;
-            handler(ec, n);
-        });
+        fill_data(out, buffer.size(), served.bytes, completing_read(std::move(handler), lend, buffer.size()));
     }
 
     void start_abort(Handler handler) {
