@@ -35,12 +35,6 @@ Script download_script(Script rest) {
     return after_login("EPSV", Script{step::PassiveReply{}, step::ExpectLine{"RETR f"}} + rest);
 }
 
-// What a server answers after a transfer was cut short, and the PWD that proves the control
-// connection is back in step.
-step::Answer recovery_answers() {
-    return answer_until_close({{"ABOR", "426 Transfer aborted\r\n226 ABOR successful"}, {"PWD", "257 \"/after\""}});
-}
-
 class FtpCallerRead : public ::testing::Test {
 protected:
     void SetUp() override {

@@ -142,7 +142,7 @@ TEST_F(FtpFaultsApi, DataStallTimesOutAndTheConnectionRecovers) {
     ScriptedServer server;
     server.add_script(download_script(
         {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
-         answer_until_close({{"ABOR", "426 Transfer aborted\r\n226 ABOR successful"}, {"PWD", "257 \"/after\""}})}));
+         recovery_answers()}));
     InetHandle c(connect(server));
     ASSERT_TRUE(c);
     InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
@@ -169,7 +169,7 @@ TEST_F(FtpFaultsApi, TimeoutsSetOnTheConnectionAfterConnectingApply) {
     ScriptedServer server;
     server.add_script(download_script(
         {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
-         answer_until_close({{"ABOR", "426 Transfer aborted\r\n226 ABOR successful"}, {"PWD", "257 \"/after\""}})}));
+         recovery_answers()}));
     InetHandle c(connect(server));   // with the fixture's 10 s
     ASSERT_TRUE(c);
     set_ftp_timeouts(c, kShortTimeoutMs);

@@ -36,6 +36,12 @@ inline step::Answer answer_until_close(std::vector<std::pair<std::string, std::s
     return step::Answer{std::move(replies), ""};
 }
 
+// What a server answers after a transfer was cut short (ABOR: the transfer's 426, then ABOR's
+// 226), and the PWD ("/after") that proves the control connection is back in step.
+inline step::Answer recovery_answers() {
+    return answer_until_close({{"ABOR", "426 Transfer aborted\r\n226 ABOR successful"}, {"PWD", "257 \"/after\""}});
+}
+
 // A complete passive download of `payload` answering the line already read (RETR/LIST/…):
 // 150, the data connection sends everything and closes, then 226.
 inline std::vector<Step> serve_download(std::string payload) {
