@@ -76,31 +76,53 @@ std::chrono::milliseconds larger_limit(DWORD a, DWORD b) {
     return std::max(first, second);
 }
 
-}  // namespace
-
-void ConnectionHandle::apply_timeouts(SessionOptions& so) const {
-    const core::HandleOptions o = options();
-    so.connect_timeout = session_limit(o.connect_timeout_ms);
-    so.reply_timeout = larger_limit(o.receive_timeout_ms, o.send_timeout_ms);
-    so.data_timeout = larger_limit(o.data_receive_timeout_ms, o.data_send_timeout_ms);
-}
-
-std::error_code ConnectionHandle::set_option(DWORD option, const void* buffer, DWORD length, bool wide) {
-    if (auto ec = core::Connection::set_option(option, buffer, length, wide)) return ec;
+bool is_timeout_option(DWORD option) {
     switch (option) {
     case INTERNET_OPTION_CONNECT_TIMEOUT:
     case INTERNET_OPTION_SEND_TIMEOUT:
     case INTERNET_OPTION_RECEIVE_TIMEOUT:
     case INTERNET_OPTION_DATA_SEND_TIMEOUT:
-    case INTERNET_OPTION_DATA_RECEIVE_TIMEOUT: {
-        SessionOptions timeouts;
-        apply_timeouts(timeouts);
-        session_->set_timeouts(timeouts.connect_timeout, timeouts.reply_timeout, timeouts.data_timeout);
-        break;
+    case INTERNET_OPTION_DATA_RECEIVE_TIMEOUT: return true;
+    default: return false;
     }
-    default: break;
-    }
+}
+
+void apply_timeouts_of(const core::Object& handle, SessionOptions& so) {
+    const core::HandleOptions o = handle.options();
+    so.connect_timeout = session_limit(o.connect_timeout_ms);
+    so.reply_timeout = larger_limit(o.receive_timeout_ms, o.send_timeout_ms);
+    so.data_timeout = larger_limit(o.data_receive_timeout_ms, o.data_send_timeout_ms);
+}
+
+}  // namespace
+
+void ConnectionHandle::use_timeouts_of(const core::Object& handle) {
+    SessionOptions timeouts;
+    apply_timeouts_of(handle, timeouts);
+    session_->set_timeouts(timeouts.connect_timeout, timeouts.reply_timeout, timeouts.data_timeout);
+}
+
+std::error_code ConnectionHandle::set_option(DWORD option, const void* buffer, DWORD length, bool wide) {
+    if (auto ec = core::Connection::set_option(option, buffer, length, wide)) return ec;
+    if (!is_timeout_option(option)) return {};
+    std::lock_guard lock(mutex_);
+    // A child with timeouts of its own keeps them for its transfer; they give way when it closes.
+    if (!timeouts_owner_) use_timeouts_of(*this);
     return {};
+}
+
+void ConnectionHandle::take_timeouts_from(const core::Object& child) {
+    std::lock_guard lock(mutex_);
+    if (child.is_closed()) return;   // its close gave them back already, or is about to
+    timeouts_owner_ = &child;
+    use_timeouts_of(child);
+}
+
+void ConnectionHandle::give_timeouts_back(const core::Object& child) {
+    std::lock_guard lock(mutex_);
+    if (timeouts_owner_ != &child) return;
+    timeouts_owner_ = nullptr;
+    use_timeouts_of(*this);
 }
 
 void ConnectionHandle::start_login(std::function<void(std::error_code)> then) {
@@ -119,7 +141,7 @@ void ConnectionHandle::start_login(std::function<void(std::error_code)> then) {
     so.explicit_tls = (flags() & INTERNET_FLAG_SECURE) != 0;
     so.security_flags = o.security_flags;
     so.passive = passive();
-    apply_timeouts(so);
+    apply_timeouts_of(*this, so);
     auto me = std::static_pointer_cast<ConnectionHandle>(shared_from_this());
     std::weak_ptr<ConnectionHandle> weak = me;
     session_->set_observer([weak](DWORD status, DWORD bytes) {
@@ -294,6 +316,15 @@ void ChildHandle::track(core::Done done, const std::function<void(core::Done)>& 
     });
 }
 
+std::error_code ChildHandle::set_option(DWORD option, const void* buffer, DWORD length, bool wide) {
+    if (auto ec = core::Object::set_option(option, buffer, length, wide)) return ec;
+    if (!is_timeout_option(option)) return {};
+    // The connection has one transfer at a time, this handle's: the session waits with its
+    // timeouts until it closes.
+    connection_->take_timeouts_from(*this);
+    return {};
+}
+
 bool ChildHandle::busy() const {
     std::lock_guard lock(child_mutex_);
     return busy_;
@@ -302,6 +333,7 @@ bool ChildHandle::busy() const {
 void ChildHandle::on_close() {
     core::Done interrupted;
     bool wind = false;
+    connection_->give_timeouts_back(*this);
     {
         std::lock_guard lock(child_mutex_);
         connection_->begin_wind_down();

@@ -69,12 +69,16 @@ public:
 
     // The timeouts also reach the session when set after InternetConnect.
     std::error_code set_option(DWORD option, const void* buffer, DWORD length, bool wide) override;
+    // A find or file handle whose timeouts were set on it: the session waits with them (the
+    // child's transfer is the only one) until the child gives them back when it closes.
+    void take_timeouts_from(const core::Object& child);
+    void give_timeouts_back(const core::Object& child);
 
 protected:
     void on_close() override;
 
 private:
-    void apply_timeouts(SessionOptions& options) const;
+    void use_timeouts_of(const core::Object& handle);
 
     std::shared_ptr<Session> session_;
     mutable std::mutex mutex_;
@@ -83,6 +87,7 @@ private:
     std::vector<std::function<void()>> queued_;
     std::optional<std::uint64_t> restart_;
     std::weak_ptr<core::Object> status_target_;
+    const core::Object* timeouts_owner_ = nullptr;   // compared only, never dereferenced
 };
 
 // A find or file handle: a child of a ConnectionHandle that owns the transfer slot.
@@ -105,6 +110,9 @@ public:
     void set_close_on_failure(bool value) noexcept { close_on_failure_ = value; }   // first operation only
     // The connection was made by InternetOpenUrl for this handle alone and closes with it.
     void set_hidden_parent() noexcept { hidden_parent_ = true; }
+
+    // Timeouts set on this handle govern its transfer (the session's waits) until it closes.
+    std::error_code set_option(DWORD option, const void* buffer, DWORD length, bool wide) override;
 
 protected:
     void on_close() override;

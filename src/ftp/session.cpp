@@ -245,7 +245,7 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         bool reading = false;            // read_here runs on the caller's thread
         bool interrupted = false;        // close_data ran meanwhile: the caller hands it back
         bool returning = false;          // handed back; the strand finishes the caller's read
-        std::chrono::milliseconds timeout{};
+        std::chrono::milliseconds timeout{};   // the data timeout, kept here by connect and set_timeouts
         // Operations that wanted the transfer while the caller read or its read was being
         // finished (e.g. the abort of a file handle closed under the read), started on the
         // strand, in order, once it is free.
@@ -329,7 +329,6 @@ struct Session::Impl : std::enable_shared_from_this<Impl> {
         lent.stream = data.get();
         lent.reading = false;
         lent.interrupted = false;
-        lent.timeout = options.data_timeout;
         return true;   // busy stays set: the transfer is the caller's
     }
 
@@ -1612,6 +1611,10 @@ void Session::set_observer(Observer observer) {
 }
 
 void Session::connect(SessionOptions options, net::StatusFn status, Handler handler) {
+    {
+        std::lock_guard lock(impl_->lent.mutex);
+        impl_->lent.timeout = options.data_timeout;
+    }
     asio::post(impl_->strand, [impl = impl_, options = std::move(options), status = std::move(status),
                                handler = std::move(handler)]() mutable {
         if (impl->cancelled) return handler(impl->cancelled_error());
@@ -1902,10 +1905,22 @@ void Session::quit(Handler handler) {
 
 void Session::set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds reply,
                            std::chrono::milliseconds data) {
+    {
+        // Set at once, not on the strand: the caller's next read on its own thread may start
+        // before the strand gets to the update.
+        std::lock_guard lock(impl_->lent.mutex);
+        impl_->lent.timeout = data;
+    }
     asio::post(impl_->strand, [impl = impl_, connect, reply, data] {
         impl->options.connect_timeout = connect;
         impl->options.reply_timeout = reply;
         impl->options.data_timeout = data;
+        // A wait already running (e.g. the prefetch's read after an open) counts anew with the
+        // new limit: for the caller, the next read starts after the change.
+        if (impl->reply_deadline.when && impl->reply_deadline.expiry == Impl::Expiry::control)
+            impl->arm(impl->reply_deadline, Impl::Expiry::control, reply);
+        if (impl->data_deadline.when && impl->data_deadline.expiry == Impl::Expiry::data_stream)
+            impl->arm(impl->data_deadline, Impl::Expiry::data_stream, data);
     });
 }
 

@@ -186,6 +186,64 @@ TEST_F(FtpFaultsApi, TimeoutsSetOnTheConnectionAfterConnectingApply) {
     EXPECT_LT(took, 8s) << "the connection still used the timeout it was created with";
 }
 
+// Timeouts set on the file handle govern its own reads (the connection keeps the fixture's
+// 10 s), also once the data connection was lent to the caller's thread (a filled 1 MiB read).
+TEST_F(FtpFaultsApi, TimeoutsSetOnTheFileHandleApplyToItsReads) {
+    for (std::size_t first_read : {std::size_t{5000}, std::size_t{1024 * 1024}}) {
+        SCOPED_TRACE(first_read);
+        std::string payload = pattern_bytes(0, first_read);
+        ScriptedServer server;
+        server.add_script(download_script(
+            {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
+             recovery_answers()}));
+        InetHandle c(connect(server));
+        ASSERT_TRUE(c);
+        InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+        ASSERT_TRUE(file) << GetLastError();
+        std::vector<char> buffer(payload.size());
+        DWORD got = 0;
+        ASSERT_TRUE(InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got)) << GetLastError();
+        ASSERT_EQ(got, payload.size());
+        set_ftp_timeouts(file, kShortTimeoutMs);
+        auto started = Clock::now();
+        EXPECT_FALSE(InternetReadFile(file, buffer.data(), static_cast<DWORD>(buffer.size()), &got));
+        EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INTERNET_TIMEOUT));
+        const auto took = Clock::now() - started;
+        EXPECT_GE(took, kShortTimeout - kTimerSlack);
+        EXPECT_LT(took, 8s) << "the read still waited with the connection's timeout";
+    }
+}
+
+// ... and only for that handle: once it is closed, the next transfer on the connection waits
+// with the connection's timeouts again (its data stalls longer than the file handle's limit).
+TEST_F(FtpFaultsApi, FileHandleTimeoutsEndWithTheHandle) {
+    std::string payload = pattern_bytes(0, 5000);
+    ScriptedServer server;
+    server.add_script(download_script(serve_download(payload)) +
+                      step::Answer{ftp_login_replies(), "EPSV"} +
+                      std::vector<Step>{step::PassiveReply{}, step::ExpectLine{"RETR f"}, step::SendLine{"150 go"},
+                                        step::DataScript{{step::Stall{kShortTimeout + 1s}, step::Send{payload},
+                                                          step::Close{}}},
+                                        step::AwaitData{}, step::SendLine{"226 done"}, answer_until_close()});
+    InetHandle c(connect(server));
+    ASSERT_TRUE(c);
+    {
+        InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+        ASSERT_TRUE(file) << GetLastError();
+        set_ftp_timeouts(file, kShortTimeoutMs);
+        DWORD error = 0;
+        auto body = read_all(file, 4096, &error);
+        ASSERT_TRUE(body) << error;
+        EXPECT_TRUE(*body == payload);
+    }
+    InetHandle again(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
+    ASSERT_TRUE(again) << GetLastError() << " " << last_response_text();
+    DWORD error = 0;
+    auto body = read_all(again, 4096, &error);
+    ASSERT_TRUE(body) << "the closed file handle's timeout still applied: " << error;
+    EXPECT_TRUE(*body == payload);
+}
+
 // WinInet's 0 means no limit (not "expire at once"), for every wait of the session.
 TEST_F(FtpFaultsApi, ZeroTimeoutsMeanNoLimit) {
     set_ftp_timeouts(session_, 0);
