@@ -66,7 +66,42 @@ ConnectionSlot Pool::make_slot_locked(Server& server) {
     return ConnectionSlot(server.key);
 }
 
-Pool::Ticket Pool::acquire(const PoolKey& key, bool reuse_idle, std::size_t limit,
+std::size_t Pool::limit_for_locked(const PoolKey& key, Limits limits) const {
+    const bool http_1_0 = std::find(http_1_0_servers_.begin(), http_1_0_servers_.end(), key) != http_1_0_servers_.end();
+    return std::max<std::size_t>(http_1_0 ? limits.http_1_0 : limits.http_1_1, 1);
+}
+
+void Pool::grant_free_places_locked(Server& server, std::vector<Handoff>& handoffs) {
+    while (!server.waiters.empty() && server.open < server.limit) {
+        Waiter waiter = std::move(server.waiters.front());
+        server.waiters.pop_front();
+        Grant grant;
+        grant.slot = make_slot_locked(server);
+        handoffs.emplace_back(std::move(waiter.on_grant), std::move(grant));
+    }
+}
+
+void Pool::note_version(const PoolKey& key, bool http_1_0, Limits limits) {
+    std::vector<Handoff> handoffs;
+    {
+        std::lock_guard lock(mutex_);
+        auto known = std::find(http_1_0_servers_.begin(), http_1_0_servers_.end(), key);
+        if (http_1_0 == (known != http_1_0_servers_.end())) return;   // nothing new
+        if (http_1_0) {
+            if (http_1_0_servers_.size() >= max_remembered_1_0_servers) http_1_0_servers_.pop_front();
+            http_1_0_servers_.push_back(key);
+        } else {
+            http_1_0_servers_.erase(known);
+        }
+        if (Server* server = find_server_locked(key)) {
+            server->limit = limit_for_locked(key, limits);
+            grant_free_places_locked(*server, handoffs);
+        }
+    }
+    hand_over(handoffs);
+}
+
+Pool::Ticket Pool::acquire(const PoolKey& key, bool reuse_idle, Limits limits,
                            std::optional<std::chrono::milliseconds> wait_limit, GrantHandler on_grant) {
     std::vector<std::unique_ptr<Connection>> dropped;
     Ticket ticket;
@@ -84,7 +119,7 @@ Pool::Ticket Pool::acquire(const PoolKey& key, bool reuse_idle, std::size_t limi
             return nullptr;
         };
         Server& server = server_locked(key);
-        server.limit = std::max<std::size_t>(limit, 1);
+        server.limit = limit_for_locked(key, limits);
         if (reuse_idle && server.waiters.empty()) ticket.grant.connection = idle_for_key();
         if (ticket.grant.connection) {
             // reused
@@ -182,13 +217,7 @@ void Pool::slot_freed(const PoolKey& key) {
         Server* server = find_server_locked(key);
         if (!server) return;
         if (server->open > 0) --server->open;
-        if (!server->waiters.empty() && server->open < server->limit) {
-            Waiter waiter = std::move(server->waiters.front());
-            server->waiters.pop_front();
-            Grant grant;
-            grant.slot = make_slot_locked(*server);
-            handoffs.emplace_back(std::move(waiter.on_grant), std::move(grant));
-        }
+        grant_free_places_locked(*server, handoffs);
         forget_server_if_unused_locked(key);
     }
     hand_over(handoffs);
@@ -241,6 +270,13 @@ void Pool::clear() {
 std::size_t Pool::idle_count() const {
     std::lock_guard lock(mutex_);
     return idle_.size();
+}
+
+std::size_t Pool::waiting_count(const PoolKey& key) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& server : servers_)
+        if (server.key == key) return server.waiters.size();
+    return 0;
 }
 
 std::size_t Pool::open_count(const PoolKey& key) const {

@@ -53,11 +53,21 @@ public:
         std::uint64_t wait_id = 0;    // non-zero: queued; the handler gets the grant later
     };
 
+    // Connections allowed to one server: WinInet's MAX_CONNS_PER_SERVER, and
+    // MAX_CONNS_PER_1_0_SERVER for a server whose last response said HTTP/1.0.
+    struct Limits {
+        std::size_t http_1_1 = 6;
+        std::size_t http_1_0 = 4;
+    };
+
     // `reuse_idle`: an idle connection may be used (false for keep-alive off or the retry on a
-    // fresh connection). `limit`: connections allowed to the server. `wait_limit`: how long to
-    // wait for a place before exceeding the limit (nullopt: no bound).
-    Ticket acquire(const PoolKey& key, bool reuse_idle, std::size_t limit,
+    // fresh connection). `wait_limit`: how long to wait for a place before exceeding the limit
+    // (nullopt: no bound).
+    Ticket acquire(const PoolKey& key, bool reuse_idle, Limits limits,
                    std::optional<std::chrono::milliseconds> wait_limit, GrantHandler on_grant);
+    // What a response's status line said about the server's version: the limit that applies
+    // to it from now on (a higher one lets waiting requests in at once).
+    void note_version(const PoolKey& key, bool http_1_0, Limits limits);
     // Withdraws a waiting request. True when it was still waiting (its handler is dropped
     // uncalled); false when its grant is already on the way.
     bool cancel_wait(std::uint64_t wait_id);
@@ -69,6 +79,8 @@ public:
     std::size_t idle_count() const;
     // Connections counted against the limit for `key` (idle + in use + being opened).
     std::size_t open_count(const PoolKey& key) const;
+    // Requests waiting in line for `key` (tests).
+    std::size_t waiting_count(const PoolKey& key) const;
 
 private:
     friend class ConnectionSlot;
@@ -96,6 +108,9 @@ private:
     void forget_server_if_unused_locked(const PoolKey& key);
     ConnectionSlot make_slot_locked(Server& server);
     void arm_wait_timer_locked();
+    std::size_t limit_for_locked(const PoolKey& key, Limits limits) const;
+    // Hands free places of `server` (below its limit) to its first waiters.
+    void grant_free_places_locked(Server& server, std::vector<Handoff>& handoffs);
     void on_wait_timer(const boost::system::error_code& ec);
     static void hand_over(std::vector<Handoff>& handoffs);
 
@@ -105,6 +120,10 @@ private:
     std::uint64_t next_wait_id_ = 0;
     boost::asio::steady_timer wait_timer_;           // guarded by mutex_
     std::optional<std::chrono::steady_clock::time_point> wait_timer_expiry_;
+    // Servers whose last response said HTTP/1.0, most recent last (bounded): remembered while
+    // they have no connection too, since such a server often closes after every response.
+    std::deque<PoolKey> http_1_0_servers_;
+    static constexpr std::size_t max_remembered_1_0_servers = 64;
 };
 
 }  // namespace openinet::http

@@ -26,6 +26,12 @@ std::optional<std::chrono::milliseconds> limit_of(DWORD ms) {
     return std::chrono::milliseconds(ms);
 }
 
+// The process-wide per-server limits, as they are now.
+Pool::Limits pool_limits() {
+    const auto& options = core::global_options();
+    return {options.max_connections_per_server, options.max_connections_per_1_0_server};
+}
+
 constexpr unsigned kMaxRedirects = 30;
 // Big enough that a small response (head and body) usually arrives in one read: its body is
 // then already buffered when the caller reads it, so InternetReadFile completes at once,
@@ -328,14 +334,13 @@ void Request::begin_attempt(bool force_fresh, bool on_caller_thread) {
         key = pool_key_locked();
     }
     const auto opts = options();
-    const std::size_t limit = core::global_options().max_connections_per_server;
     const auto wait_limit = limit_of(opts.connect_timeout_ms);
     // The grant of a wait arrives on whatever thread gave the connection or its place up,
     // possibly inside that request's locks: go on from a handed-over connection's strand (where
     // the request continues anyway), or from the engine.
     std::shared_ptr<PoolHandOff> hand_off;
     if (on_caller_thread) hand_off = std::make_shared<PoolHandOff>();
-    auto ticket = Pool::instance().acquire(key, !force_fresh && opts.keep_alive, limit, wait_limit,
+    auto ticket = Pool::instance().acquire(key, !force_fresh && opts.keep_alive, pool_limits(), wait_limit,
                                            [me, hand_off](Pool::Grant grant) {
         if (hand_off) return hand_off->hand(std::move(grant));
         auto executor = grant.connection ? boost::asio::any_io_executor(grant.connection->strand())
@@ -638,8 +643,11 @@ void Request::on_head_complete(ResponseHead head) {
     std::string location;
     bool follow = false;
     std::unique_ptr<Connection> to_pool;
+    const bool http_1_0 = head.version_major < 1 || (head.version_major == 1 && head.version_minor == 0);
+    PoolKey server;
     {
         std::lock_guard lock(state_mutex_);
+        server = conn_ ? conn_->key() : pool_key_locked();
         auto framing = framing_for(head, verb_, length, framing_error);
         if (!framing_error) {
             reset_body_state_locked();
@@ -669,6 +677,8 @@ void Request::on_head_complete(ResponseHead head) {
             if (body_exhausted_locked()) body_finished_locked(to_pool);
         }
     }
+    // Before the connection may go back: a server now known to speak HTTP/1.0 keeps fewer.
+    Pool::instance().note_version(server, http_1_0, pool_limits());
     if (framing_error) return finish_send(framing_error);
     if (to_pool) Pool::instance().release(std::move(to_pool));
     if (follow) return follow_redirect(location);

@@ -1,11 +1,13 @@
 // The per-server connection limit of the keep-alive pool (INTERNET_OPTION_MAX_CONNS_PER_SERVER):
 // concurrent requests share at most that many connections (proved with nginx's connection
 // serial numbers), a request waiting for a place is cancelled promptly by closing its handle,
-// and a wait longer than the connect timeout goes beyond the limit instead of hanging.
+// and a wait longer than the connect timeout goes beyond the limit instead of hanging. A server
+// that answers HTTP/1.0 gets INTERNET_OPTION_MAX_CONNS_PER_1_0_SERVER instead (scripted server).
 #include "http_test_helpers.hpp"
 
 #include "http/pool.hpp"
 #include "nginx_server.hpp"
+#include "scripted_server.hpp"
 
 #include <openinet/wininet.h>
 
@@ -14,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -310,6 +313,134 @@ TEST_F(CancelConnectionLimit, AWaitLongerThanTheConnectTimeoutGoesBeyondTheLimit
     ASSERT_EQ(holder_ids.size(), 1u);
     ASSERT_EQ(extra_ids.size(), 1u);
     EXPECT_NE(holder_ids[0], extra_ids[0]);
+}
+
+// WinInet limits connections to a server that answers HTTP/1.0 with MAX_CONNS_PER_1_0_SERVER:
+// once a response said 1.0, five concurrent requests share two connections (the 1.1 limit is 8);
+// when the server answers HTTP/1.1 again, the larger limit lets the waiting requests in.
+class HttpOneZeroLimit : public ::testing::Test {
+protected:
+    void SetUp() override {
+        saved_ = {global_limit(), limit_1_0()};
+        set_limits(8, 2);
+    }
+    void TearDown() override { set_limits(saved_.first, saved_.second); }
+    static DWORD limit_1_0() {
+        DWORD value = 0, size = sizeof value;
+        EXPECT_TRUE(InternetQueryOptionA(nullptr, INTERNET_OPTION_MAX_CONNS_PER_1_0_SERVER, &value, &size));
+        return value;
+    }
+    static void set_limits(DWORD per_server, DWORD per_1_0_server) {
+        set_global_limit(per_server);
+        ASSERT_TRUE(InternetSetOptionA(nullptr, INTERNET_OPTION_MAX_CONNS_PER_1_0_SERVER, &per_1_0_server,
+                                       sizeof per_1_0_server));
+    }
+    // Answers `count` requests in turn, each once the test releases a gate.
+    static Script gated_answers(const std::string& response, int count) {
+        Script script;
+        for (int i = 0; i < count; ++i) {
+            script.push_back(step::ReadRequest{});
+            script.push_back(step::Gate{});
+            script.push_back(step::Send{response});
+        }
+        script.push_back(step::ReadUntilClose{});
+        return script;
+    }
+    // Starts `count` synchronous GETs, each on its own thread, on `connection`.
+    static std::vector<std::thread> start_requests(HINTERNET connection, int count, std::atomic<int>& succeeded) {
+        std::vector<std::thread> threads;
+        for (int i = 0; i < count; ++i) {
+            threads.emplace_back([connection, &succeeded] {
+                InetHandle request(HttpOpenRequestA(connection, "GET", "/r", nullptr, nullptr, nullptr,
+                                                    INTERNET_FLAG_RELOAD, 0));
+                if (!request || !HttpSendRequestA(request, nullptr, 0, nullptr, 0)) return;
+                auto body = read_all(request);
+                if (body && *body == "ok") ++succeeded;
+            });
+        }
+        return threads;
+    }
+    static bool wait_for(const std::function<bool()>& condition) {
+        for (int i = 0; i < 500; ++i) {
+            if (condition()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return condition();
+    }
+
+    std::pair<DWORD, DWORD> saved_;
+};
+
+TEST_F(HttpOneZeroLimit, AnHttp10ServerGetsItsOwnLimit) {
+    const std::string one_zero = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok";
+    ScriptedServer server;
+    // The first connection answers the request that tells the version at once, then like the others.
+    Script first{step::ReadRequest{}, step::Send{one_zero}};
+    for (auto& step : gated_answers(one_zero, 5)) first.push_back(step);
+    server.add_script(first);
+    for (int i = 0; i < 5; ++i) server.add_script(gated_answers(one_zero, 5));
+    const http::PoolKey key{"127.0.0.1", server.port(), false, 0};
+    InetHandle session(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+    ASSERT_TRUE(session);
+    InetHandle connection(InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr,
+                                           INTERNET_SERVICE_HTTP, 0, 0));
+    ASSERT_TRUE(connection);
+    {
+        InetHandle request(HttpOpenRequestA(connection, "GET", "/r", nullptr, nullptr, nullptr, INTERNET_FLAG_RELOAD, 0));
+        ASSERT_TRUE(request);
+        ASSERT_TRUE(HttpSendRequestA(request, nullptr, 0, nullptr, 0)) << GetLastError();
+        auto body = read_all(request);
+        ASSERT_TRUE(body && *body == "ok");
+    }
+    std::atomic<int> succeeded{0};
+    auto threads = start_requests(connection, 5, succeeded);
+    const bool in_line = wait_for([&] {
+        return http::Pool::instance().open_count(key) == 2 && http::Pool::instance().waiting_count(key) == 3;
+    });
+    EXPECT_TRUE(in_line) << http::Pool::instance().open_count(key) << " connections, "
+                         << http::Pool::instance().waiting_count(key) << " waiting";
+    for (int i = 0; i < 5; ++i) server.release_gate();
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(succeeded.load(), 5);
+    EXPECT_EQ(server.accepted_connections(), 2u);
+    http::Pool::instance().clear();
+}
+
+TEST_F(HttpOneZeroLimit, AServerThatAnswersHttp11AgainGetsTheLargerLimit) {
+    const std::string one_zero = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok";
+    const std::string one_one = http_response(200, "ok");
+    ScriptedServer server;
+    // Known as HTTP/1.0 first; the four waiting requests get in once a response says 1.1.
+    Script first{step::ReadRequest{}, step::Send{one_zero}};
+    for (auto& step : gated_answers(one_one, 5)) first.push_back(step);
+    server.add_script(first);
+    for (int i = 0; i < 5; ++i) server.add_script(gated_answers(one_one, 5));
+    const http::PoolKey key{"127.0.0.1", server.port(), false, 0};
+    set_limits(8, 1);
+    InetHandle session(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+    ASSERT_TRUE(session);
+    InetHandle connection(InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr,
+                                           INTERNET_SERVICE_HTTP, 0, 0));
+    ASSERT_TRUE(connection);
+    {
+        InetHandle request(HttpOpenRequestA(connection, "GET", "/r", nullptr, nullptr, nullptr, INTERNET_FLAG_RELOAD, 0));
+        ASSERT_TRUE(request);
+        ASSERT_TRUE(HttpSendRequestA(request, nullptr, 0, nullptr, 0)) << GetLastError();
+        ASSERT_TRUE(read_all(request));
+    }
+    std::atomic<int> succeeded{0};
+    auto threads = start_requests(connection, 5, succeeded);
+    EXPECT_TRUE(wait_for([&] {
+        return http::Pool::instance().open_count(key) == 1 && http::Pool::instance().waiting_count(key) == 4;
+    })) << "with the HTTP/1.0 limit of 1";
+    server.release_gate();   // the first answer says HTTP/1.1
+    EXPECT_TRUE(wait_for([&] { return http::Pool::instance().waiting_count(key) == 0; }))
+        << http::Pool::instance().waiting_count(key) << " still waiting";
+    for (int i = 0; i < 4; ++i) server.release_gate();
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(succeeded.load(), 5);
+    EXPECT_EQ(server.accepted_connections(), 5u);
+    http::Pool::instance().clear();
 }
 
 }  // namespace
