@@ -2,11 +2,11 @@
 // way a Windows program would use it.
 //
 //   openinet_get (--sync | --async) [--parallel M] [--max-conns N] [--read-ex] [--open-url]
-//                [-o FILE | -d DIR] URL...
+//                [--read-size BYTES] [-o FILE | -d DIR] URL...
 //
 // --sync   one session; each URL is HttpOpenRequest + HttpSendRequest (or
 //          InternetOpenUrl with --open-url) and an InternetReadFile loop with a 1 MiB
-//          buffer. Requests go one after another through one connect handle, so the
+//          buffer (--read-size: another size, for both modes). Requests go one after another through one connect handle, so the
 //          keep-alive pool is used. With --parallel M, M threads each run such
 //          synchronous requests on the shared connect handle.
 // --async  an INTERNET_FLAG_ASYNC session with a status callback; M requests in
@@ -272,7 +272,7 @@ void run_async(HINTERNET connection) {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: openinet_get (--sync | --async) [--parallel M] [--max-conns N] [--read-ex] [--open-url]\n"
-               "                    [-o FILE | -d DIR] URL...\n");
+               "                    [--read-size BYTES] [-o FILE | -d DIR] URL...\n");
   std::exit(2);
 }
 
@@ -295,6 +295,10 @@ void parse_options(int argc, char** argv) {
     } else if (arg == "--max-conns" && has_value) {
       options.max_connections = std::strtol(argv[++i], nullptr, 10);
       if (options.max_connections < 1) usage();
+    } else if (arg == "--read-size" && has_value) {
+      const long long size = std::strtoll(argv[++i], nullptr, 10);
+      if (size < 1 || size > (1 << 30)) usage();
+      read_buffer_size = static_cast<DWORD>(size);
     } else if (arg == "-o" && has_value) {
       options.output_file = argv[++i];
     } else if (arg == "-d" && has_value) {

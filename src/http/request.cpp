@@ -39,6 +39,12 @@ constexpr unsigned kMaxRedirects = 30;
 // straight into the caller's buffer after this.
 constexpr std::size_t kHeadReadSize = 64 * 1024;
 constexpr std::size_t kDecodeChunk = 16 * 1024;
+// A read with less room than this left in the caller's buffer reads ahead into the connection's
+// buffer (which the head read made this big) instead of straight into the caller's: WinInet
+// programs typically read 4-8 KiB at a time, and each such call then costs a copy out of memory
+// rather than a recv and an operation (docs/internals/http.md, "The read path"). Bigger reads
+// keep going straight into the caller's buffer.
+constexpr std::size_t kReadAheadSize = kHeadReadSize;
 // A redirect's body is read and thrown away (so the connection can be reused) only while it
 // is small; a bigger one costs more than a new connection.
 constexpr unsigned kDrainReadBudget = 8;
@@ -1232,15 +1238,19 @@ void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* r
             } else {
                 char* destination;
                 std::size_t max;
-                direct = !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
+                const bool small = cap - filled < kReadAheadSize;
+                direct = !small && !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
                 if (direct) {
                     destination = out + filled;
                     max = cap - filled;
                     if (framing_ == Framing::content_length)
                         max = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining_));
                 } else {
-                    destination = conn_->prepare(kDecodeChunk);
+                    destination = conn_->prepare(small ? kReadAheadSize : kDecodeChunk);
                     max = conn_->free_space();
+                    // Not past the body: a server's stray bytes after it must stay unread.
+                    if (framing_ == Framing::content_length && !content_decoder_ && remaining_ > conn_->size())
+                        max = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining_ - conn_->size()));
                 }
                 n = conn_->stream().try_read_some(boost::asio::buffer(destination, max), io_error);
                 if (net::is_would_block(io_error) && !waits_here_locked()) {

@@ -186,6 +186,40 @@ TEST_F(AsyncHttp, ReadPendsThenCompletesWithData) {
     EXPECT_EQ(events.front().thread, caller_);  // RECEIVING_RESPONSE before pending: caller
 }
 
+// WinInet programs read in small pieces (4 KiB is typical): such a read fills the connection's
+// read-ahead buffer, and the calls after it are served from memory, completing at once, instead
+// of each being an operation of its own (that pends, in an asynchronous session).
+TEST_F(AsyncHttp, SmallReadsAreServedFromTheReadAheadBuffer) {
+    constexpr std::size_t kBody = 1 << 20, kRead = 4096;
+    std::string body(kBody, '\0');
+    for (std::size_t i = 0; i < kBody; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    ScriptedServer server;
+    server.add_script({step::ReadRequest{}, step::Send{"HTTP/1.1 200 OK\r\nContent-Length: " +
+                                                       std::to_string(kBody) + "\r\n\r\n" + body},
+                       step::ReadRequest{}});
+    open(server.port());
+    ASSERT_EQ(send_and_wait().error, 0u);
+    std::string received;
+    std::vector<char> buffer(kRead);
+    int reads = 0, pended = 0;
+    for (; reads < 10000; ++reads) {
+        DWORD got = 0;
+        if (!InternetReadFile(request_, buffer.data(), kRead, &got)) {
+            ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING));
+            ++pended;
+            auto done = recorder_.wait_for(INTERNET_STATUS_REQUEST_COMPLETE, request_, 10s, pended + 1);
+            ASSERT_TRUE(done);
+            ASSERT_EQ(done->result, 1u);
+        }
+        if (got == 0) break;
+        received.append(buffer.data(), got);
+    }
+    EXPECT_TRUE(received == body) << received.size() << " bytes";
+    EXPECT_GE(reads, static_cast<int>(kBody / kRead));
+    // 256 reads; a read-ahead of 64 KiB at a time pends about 16 of them.
+    EXPECT_LE(pended, 64) << pended << " of " << reads << " reads pended";
+}
+
 TEST_F(AsyncHttp, QueryDataAvailablePendsAndReportsTheCount) {
     ScriptedServer server;
     server.add_script({step::ReadRequest{}, step::Send{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"},
