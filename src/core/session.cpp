@@ -30,7 +30,10 @@ Session::Session(std::string agent, DWORD access_type, std::string proxy, std::s
       access_type_(access_type),
       proxy_(std::move(proxy)),
       proxy_bypass_(std::move(proxy_bypass)),
-      flags_(flags) {
+      flags_(flags),
+      proxy_config_(access_type == INTERNET_OPEN_TYPE_PROXY ? ProxyConfig::from_wininet(proxy_, proxy_bypass_)
+                    : access_type == INTERNET_OPEN_TYPE_DIRECT ? ProxyConfig{}
+                                                               : ProxyConfig::from_process_environment()) {
     set_async((flags & INTERNET_FLAG_ASYNC) != 0);
     const GlobalOptions g = global_options();
     update_options([&](HandleOptions& o) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/object.hpp"
+#include "core/proxy.hpp"
 
 #include <memory>
 #include <string>
@@ -25,6 +26,9 @@ public:
     const std::string& proxy() const noexcept { return proxy_; }
     const std::string& proxy_bypass() const noexcept { return proxy_bypass_; }
     DWORD flags() const noexcept { return flags_; }
+    // The proxies HTTP requests of this session go through (proxy.hpp): from the proxy strings
+    // (INTERNET_OPEN_TYPE_PROXY) or the environment (PRECONFIG), read once, here.
+    const ProxyConfig& proxy_config() const noexcept { return proxy_config_; }
 
     std::error_code query_option(DWORD option, void* buffer, DWORD* length, bool wide) override;
 
@@ -33,6 +37,7 @@ private:
     const DWORD access_type_;
     const std::string proxy_, proxy_bypass_;
     const DWORD flags_;
+    const ProxyConfig proxy_config_;
 };
 
 }  // namespace openinet::core

@@ -24,6 +24,8 @@ struct PoolKey {
     std::uint16_t port = 0;
     bool tls = false;
     DWORD security_flags = 0;
+    std::string proxy_host;     // through this HTTP proxy (empty: direct)
+    std::uint16_t proxy_port = 0;
     bool operator==(const PoolKey&) const = default;
 };
 

@@ -189,7 +189,7 @@ std::string Request::build_head_locked() {
     } else {
         headers_.remove_all("Content-Length");
     }
-    return serialize_request_head(verb_, target_.path, params_.version, headers_);
+    return serialize_request_head(verb_, request_target_locked(), params_.version, headers_);
 }
 
 core::CallResult Request::send(std::string extra_headers, std::string body, DWORD_PTR success_result) {
@@ -307,8 +307,29 @@ bool Request::cancelled_now() const {
 }
 
 PoolKey Request::pool_key_locked() const {
-    return PoolKey{target_.host, target_.port, target_.tls,
-                   target_.tls ? options().security_flags : 0};
+    PoolKey key;
+    key.host = target_.host;
+    key.port = target_.port;
+    key.tls = target_.tls;
+    key.security_flags = target_.tls ? options().security_flags : 0;
+    if (const auto proxy = proxy_locked()) {
+        key.proxy_host = proxy->host;
+        key.proxy_port = proxy->port;
+    }
+    return key;
+}
+
+std::optional<core::ProxyServer> Request::proxy_locked() const {
+    const auto session = std::dynamic_pointer_cast<core::Session>(connect_->parent());
+    if (!session) return std::nullopt;
+    return session->proxy_config().for_target(target_.host, target_.port, target_.tls);
+}
+
+std::string Request::request_target_locked() const {
+    // A plain HTTP request to a proxy names the whole URL (absolute form); through a CONNECT
+    // tunnel, or direct, only the path. An object name that already is a URL stays as given.
+    if (target_.tls || target_.path.find("://") != std::string::npos || !proxy_locked()) return target_.path;
+    return target_.url();
 }
 
 // Where a synchronous caller waiting in line for a connection gets its grant: the caller's
@@ -451,6 +472,10 @@ void Request::connect_on_strand() {
             request.tls = target_.tls;
             request.security_flags = options().security_flags;
             request.timeout = std::chrono::milliseconds(options().connect_timeout_ms);
+            if (const auto proxy = proxy_locked()) {
+                request.proxy_host = proxy->host;
+                request.proxy_port = proxy->port;
+            }
         }
     }
     if (cancelled_now()) return finish_send(make_error(ERROR_INTERNET_OPERATION_CANCELLED));
@@ -1539,10 +1564,10 @@ std::error_code Request::query_info(DWORD level, void* buffer, DWORD* length, DW
                 case HTTP_QUERY_VERSION:
                     return make_error(ERROR_HTTP_INVALID_QUERY_REQUEST);
                 case HTTP_QUERY_RAW_HEADERS_CRLF:
-                    value = serialize_request_head(verb_, target_.path, params_.version, headers_);
+                    value = serialize_request_head(verb_, request_target_locked(), params_.version, headers_);
                     break;
                 case HTTP_QUERY_RAW_HEADERS:
-                    value = crlf_to_nul_lines(serialize_request_head(verb_, target_.path, params_.version, headers_));
+                    value = crlf_to_nul_lines(serialize_request_head(verb_, request_target_locked(), params_.version, headers_));
                     break;
                 case HTTP_QUERY_REQUEST_METHOD:
                     value = verb_;

@@ -98,6 +98,10 @@ private:
     core::CallResult start_send(SendMode mode, DWORD_PTR completion_context, DWORD_PTR success_result);
     bool cancelled_now() const;
     PoolKey pool_key_locked() const;
+    // The proxy this request goes through (the session's configuration), or nullopt.
+    std::optional<core::ProxyServer> proxy_locked() const;
+    // The request line's target: the path, or the absolute URL for a plain request to a proxy.
+    std::string request_target_locked() const;
     // `on_caller_thread`: called from a synchronous send's start, which may go on inline.
     void begin_attempt(bool force_fresh, bool on_caller_thread = false);
     void on_pool_grant(Pool::Grant grant);

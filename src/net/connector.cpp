@@ -1,4 +1,5 @@
-// Connect state machine: resolve → (per address) TCP connect → TLS handshake → verdict.
+// Connect state machine: resolve → (per address) TCP connect → [proxy CONNECT tunnel] → TLS
+// handshake → verdict.
 // All state lives on the caller's strand. One steady_timer bounds the whole attempt. Finishing
 // (success, failure, timeout or cancel) happens once, in finish(): it stops the timer, the
 // resolver and the socket, and calls the handler; completions that arrive afterwards see
@@ -10,6 +11,9 @@
 #include "core/error.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -45,8 +49,11 @@ public:
     ConnectorImpl(asio::any_io_executor strand, ConnectRequest request, StatusFn status, Handler handler)
         : strand_(strand), request_(std::move(request)), status_(std::move(status)), handler_(std::move(handler)),
           resolver_(strand), timer_(strand), socket_(strand) {
-        if (request_.host.size() >= 2 && request_.host.front() == '[' && request_.host.back() == ']')
-            request_.host = request_.host.substr(1, request_.host.size() - 2);
+        for (std::string* host : {&request_.host, &request_.proxy_host})
+            if (host->size() >= 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+        via_proxy_ = !request_.proxy_host.empty();
+        dial_host_ = via_proxy_ ? request_.proxy_host : request_.host;
+        dial_port_ = via_proxy_ ? request_.proxy_port : request_.port;
     }
 
     void begin() {
@@ -56,11 +63,11 @@ public:
                 if (!ec) self->finish(make_error(ERROR_INTERNET_TIMEOUT));
             });
         }
-        report(INTERNET_STATUS_RESOLVING_NAME, request_.host);
+        report(INTERNET_STATUS_RESOLVING_NAME, dial_host_);
         if (finished_) return;   // the status callback may have cancelled us
 
         if (auto hook = current_hook(); hook && hook->resolve) {
-            hook->resolve(request_.host, [self = self()](std::error_code ec, std::vector<asio::ip::address> addresses) {
+            hook->resolve(dial_host_, [self = self()](std::error_code ec, std::vector<asio::ip::address> addresses) {
                 asio::post(self->strand_, [self, ec, addresses = std::move(addresses)]() mutable {
                     self->resolved_by_hook(ec, std::move(addresses));
                 });
@@ -68,13 +75,13 @@ public:
             return;
         }
         boost::system::error_code parse_error;
-        asio::ip::address literal = asio::ip::make_address(request_.host, parse_error);
+        asio::ip::address literal = asio::ip::make_address(dial_host_, parse_error);
         if (!parse_error) {
             // No resolver round trip for IP literals; post to keep the same asynchrony.
-            asio::post(strand_, [self = self(), literal] { self->resolved({tcp::endpoint(literal, self->request_.port)}); });
+            asio::post(strand_, [self = self(), literal] { self->resolved({tcp::endpoint(literal, self->dial_port_)}); });
             return;
         }
-        resolver_.async_resolve(request_.host, std::to_string(request_.port), tcp::resolver::numeric_service,
+        resolver_.async_resolve(dial_host_, std::to_string(dial_port_), tcp::resolver::numeric_service,
                                 [self = self()](boost::system::error_code ec, tcp::resolver::results_type results) {
                                     if (self->finished_) return;
                                     if (ec) {
@@ -105,7 +112,7 @@ private:
             return;
         }
         std::vector<tcp::endpoint> endpoints;
-        for (const auto& address : addresses) endpoints.emplace_back(address, request_.port);
+        for (const auto& address : addresses) endpoints.emplace_back(address, dial_port_);
         resolved(std::move(endpoints));
     }
 
@@ -151,9 +158,37 @@ private:
         report(INTERNET_STATUS_CONNECTED_TO_SERVER, peer_address_);
         if (finished_) return;
         if (!request_.tls) {
-            finish({}, detail::make_tcp_stream(std::move(socket_), peer_address_, request_.port));
+            finish({}, detail::make_tcp_stream(std::move(socket_), peer_address_, dial_port_));
             return;
         }
+        if (via_proxy_) return start_tunnel();
+        start_handshake();
+    }
+
+    // CONNECT host:port through the proxy; its answer's head must be all it sends before the
+    // tunnel carries our handshake.
+    void start_tunnel() {
+        const std::string authority = (request_.host.find(':') != std::string::npos ? "[" + request_.host + "]"
+                                                                                   : request_.host) +
+                                      ":" + std::to_string(request_.port);
+        tunnel_request_ = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
+        asio::async_write(socket_, asio::buffer(tunnel_request_), [self = self()](boost::system::error_code ec, std::size_t) {
+            if (self->finished_) return;
+            if (ec) return self->finish(make_error(ERROR_INTERNET_CANNOT_CONNECT));
+            asio::async_read_until(self->socket_, self->tunnel_reply_, "\r\n\r\n",
+                                   [self](boost::system::error_code ec, std::size_t head_size) {
+                                       if (self->finished_) return;
+                                       self->tunnel_answered(ec, head_size);
+                                   });
+        });
+    }
+
+    void tunnel_answered(boost::system::error_code ec, std::size_t head_size) {
+        if (ec || tunnel_reply_.size() != head_size) return finish(make_error(ERROR_INTERNET_CANNOT_CONNECT));
+        const std::string_view head(static_cast<const char*>(tunnel_reply_.data().data()), head_size);
+        // "HTTP/1.x 2xx ..."
+        const bool established = head.size() > 12 && head.starts_with("HTTP/1.") && head[8] == ' ' && head[9] == '2';
+        if (!established) return finish(make_error(ERROR_INTERNET_CANNOT_CONNECT));
         start_handshake();
     }
 
@@ -191,7 +226,7 @@ private:
         }
         CertificateInfo certificate = detail::describe_peer(tls_->native_handle());
         certificate.verification_errors = waived;
-        finish({}, detail::make_tls_stream(std::move(tls_), context_, peer_address_, request_.port,
+        finish({}, detail::make_tls_stream(std::move(tls_), context_, peer_address_, dial_port_,
                                            std::move(certificate)));
     }
 
@@ -221,6 +256,11 @@ private:
     std::shared_ptr<asio::ssl::context> context_;
     std::unique_ptr<detail::TlsSocket> tls_;
     std::shared_ptr<detail::VerificationRecord> record_;
+    bool via_proxy_ = false;
+    std::string dial_host_;            // the proxy, or the server itself
+    std::uint16_t dial_port_ = 0;
+    std::string tunnel_request_;
+    asio::streambuf tunnel_reply_{16 * 1024};   // a CONNECT answer's head, bounded
     bool finished_ = false;
 };
 

@@ -104,6 +104,11 @@ struct ConnectRequest {
     bool tls = false;
     DWORD security_flags = 0;     // SECURITY_FLAG_IGNORE_* waive exactly their check
     std::chrono::milliseconds timeout{60000};  // resolve + TCP + TLS handshake; <= 0: no limit
+    // Through an HTTP proxy: the TCP connection is to it; with tls, a CONNECT tunnel to
+    // host:port comes first (the proxy answering anything but 2xx: ERROR_INTERNET_CANNOT_CONNECT),
+    // and the handshake and its checks are with host, through the tunnel.
+    std::string proxy_host;       // empty: direct
+    std::uint16_t proxy_port = 0;
 };
 
 // Progress while connecting, called on the strand: (INTERNET_STATUS_RESOLVING_NAME, host),
