@@ -13,6 +13,7 @@ OPENINET_TEST_PACKAGES=(
   openssl ca-certificates nginx libnginx-mod-http-echo iproute2 util-linux procps
   clang libclang-rt-14-dev
   vsftpd libsodium23 libcap2 libpam0g
+  tinyproxy
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
