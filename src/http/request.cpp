@@ -8,6 +8,7 @@
 #include "http/pool.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -30,6 +31,14 @@ std::optional<std::chrono::milliseconds> limit_of(DWORD ms) {
 Pool::Limits pool_limits() {
     const auto& options = core::global_options();
     return {options.max_connections_per_server, options.max_connections_per_1_0_server};
+}
+
+// "Basic <base64(user:password)>" for Proxy-Authorization (Beast's encoder).
+std::string basic_credentials(const std::string& user, const std::string& password) {
+    const std::string plain = user + ":" + password;
+    std::string encoded(boost::beast::detail::base64::encoded_size(plain.size()), '\0');
+    encoded.resize(boost::beast::detail::base64::encode(encoded.data(), plain.data(), plain.size()));
+    return "Basic " + encoded;
 }
 
 constexpr unsigned kMaxRedirects = 30;
@@ -175,6 +184,10 @@ std::string Request::build_head_locked() {
     if (!opts.user_agent.empty()) headers_.add_if_missing("User-Agent", opts.user_agent);
     if (params_.flags & INTERNET_FLAG_PRAGMA_NOCACHE) headers_.add_if_missing("Pragma", "no-cache");
     if (opts.http_decoding) headers_.add_if_missing("Accept-Encoding", "gzip, deflate");
+    // Proxy credentials go with every request to the proxy (the CONNECT of a tunnel carries
+    // them for https), not waiting for its 407.
+    if (!target_.tls && !opts.proxy_user.empty() && proxy_locked())
+        headers_.set("Proxy-Authorization", basic_credentials(opts.proxy_user, opts.proxy_password));
     if (!opts.keep_alive) headers_.set("Connection", "close");
     else headers_.add_if_missing("Connection", "Keep-Alive");
     if (body_streamed_) {
@@ -475,6 +488,9 @@ void Request::connect_on_strand() {
             if (const auto proxy = proxy_locked()) {
                 request.proxy_host = proxy->host;
                 request.proxy_port = proxy->port;
+                const auto opts = options();
+                if (!opts.proxy_user.empty())
+                    request.proxy_authorization = basic_credentials(opts.proxy_user, opts.proxy_password);
             }
         }
     }

@@ -171,7 +171,10 @@ private:
         const std::string authority = (request_.host.find(':') != std::string::npos ? "[" + request_.host + "]"
                                                                                    : request_.host) +
                                       ":" + std::to_string(request_.port);
-        tunnel_request_ = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
+        tunnel_request_ = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+        if (!request_.proxy_authorization.empty())
+            tunnel_request_ += "Proxy-Authorization: " + request_.proxy_authorization + "\r\n";
+        tunnel_request_ += "\r\n";
         asio::async_write(socket_, asio::buffer(tunnel_request_), [self = self()](boost::system::error_code ec, std::size_t) {
             if (self->finished_) return;
             if (ec) return self->finish(make_error(ERROR_INTERNET_CANNOT_CONNECT));

@@ -109,6 +109,7 @@ struct ConnectRequest {
     // and the handshake and its checks are with host, through the tunnel.
     std::string proxy_host;       // empty: direct
     std::uint16_t proxy_port = 0;
+    std::string proxy_authorization;   // the CONNECT's Proxy-Authorization value (empty: none)
 };
 
 // Progress while connecting, called on the strand: (INTERNET_STATUS_RESOLVING_NAME, host),

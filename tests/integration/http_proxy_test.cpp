@@ -144,6 +144,33 @@ TEST_F(HttpProxy, PreconfigSessionsUseTheEnvironmentReadAtInternetOpen) {
     EXPECT_EQ(first_line(proxy.connections()[0].requests.at(0)), "GET http://origin.test:81/e HTTP/1.1");
 }
 
+// INTERNET_OPTION_PROXY_USERNAME / _PASSWORD: Basic credentials with every request to the proxy
+// and with a tunnel's CONNECT; never to an origin reached directly.
+TEST_F(HttpProxy, ProxyCredentialsGoToTheProxyOnly) {
+    ScriptedServer proxy;
+    proxy.add_script({step::ReadRequest{}, step::Send{http_response(200, "plain")}, step::ReadUntilClose{}});
+    proxy.add_script({step::ReadRequestHead{}, step::Send{"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"},
+                      step::ReadUntilClose{}});
+    ScriptedServer origin;
+    origin.add_script({step::ReadRequest{}, step::Send{http_response(200, "direct")}, step::ReadUntilClose{}});
+    auto session = open_session(INTERNET_OPEN_TYPE_PROXY, proxy_string(proxy), "localhost");
+    ASSERT_TRUE(session);
+    const char user[] = "alice", password[] = "s3cret:x";
+    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_USERNAME, const_cast<char*>(user), sizeof user - 1));
+    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_PASSWORD, const_cast<char*>(password),
+                                   sizeof password - 1));
+    EXPECT_EQ(fetch(session, "origin.test", 80, "/p"), "plain");
+    EXPECT_EQ(fetch(session, "origin.test", 443, "/t", INTERNET_FLAG_SECURE), "<error 12029>");
+    EXPECT_EQ(fetch(session, "localhost", origin.port(), "/d"), "direct");
+    const std::string expected = "\r\nProxy-Authorization: Basic YWxpY2U6czNjcmV0Ong=\r\n";   // alice:s3cret:x
+    const auto connections = proxy.connections();
+    ASSERT_EQ(connections.size(), 2u);
+    EXPECT_NE(connections[0].requests.at(0).find(expected), std::string::npos) << connections[0].requests.at(0);
+    EXPECT_EQ(connections[1].requests.at(0),
+              "CONNECT origin.test:443 HTTP/1.1\r\nHost: origin.test:443" + expected + "\r\n");
+    EXPECT_EQ(origin.connections().at(0).requests.at(0).find("Proxy-Authorization"), std::string::npos);
+}
+
 TEST_F(HttpProxy, ARefusedTunnelIsAConnectFailure) {
     ScriptedServer proxy;
     proxy.add_script({step::ReadRequestHead{}, step::Send{"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"},
