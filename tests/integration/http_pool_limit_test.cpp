@@ -360,6 +360,27 @@ protected:
         }
         return threads;
     }
+    // The first connection's script: the request that tells the server's version answered at
+    // once with `first`, then gated answers like the other connections'.
+    static Script first_connection(const std::string& first, const std::string& then) {
+        Script script{step::ReadRequest{}, step::Send{first}};
+        for (auto& step : gated_answers(then, 5)) script.push_back(step);
+        return script;
+    }
+    // A session and a connect handle to `server`, and a first request read to the end (its
+    // answer tells the pool the server's version).
+    void connect_and_learn(const ScriptedServer& server) {
+        session_.reset(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
+        ASSERT_TRUE(session_);
+        connection_.reset(InternetConnectA(session_, "127.0.0.1", server.port(), nullptr, nullptr,
+                                           INTERNET_SERVICE_HTTP, 0, 0));
+        ASSERT_TRUE(connection_);
+        InetHandle request(HttpOpenRequestA(connection_, "GET", "/r", nullptr, nullptr, nullptr, INTERNET_FLAG_RELOAD, 0));
+        ASSERT_TRUE(request);
+        ASSERT_TRUE(HttpSendRequestA(request, nullptr, 0, nullptr, 0)) << GetLastError();
+        auto body = read_all(request);
+        ASSERT_TRUE(body && *body == "ok");
+    }
     static bool wait_for(const std::function<bool()>& condition) {
         for (int i = 0; i < 500; ++i) {
             if (condition()) return true;
@@ -369,31 +390,18 @@ protected:
     }
 
     std::pair<DWORD, DWORD> saved_;
+    InetHandle session_, connection_;
 };
 
 TEST_F(HttpOneZeroLimit, AnHttp10ServerGetsItsOwnLimit) {
     const std::string one_zero = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok";
     ScriptedServer server;
-    // The first connection answers the request that tells the version at once, then like the others.
-    Script first{step::ReadRequest{}, step::Send{one_zero}};
-    for (auto& step : gated_answers(one_zero, 5)) first.push_back(step);
-    server.add_script(first);
+    server.add_script(first_connection(one_zero, one_zero));
     for (int i = 0; i < 5; ++i) server.add_script(gated_answers(one_zero, 5));
     const http::PoolKey key{"127.0.0.1", server.port(), false, 0};
-    InetHandle session(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
-    ASSERT_TRUE(session);
-    InetHandle connection(InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr,
-                                           INTERNET_SERVICE_HTTP, 0, 0));
-    ASSERT_TRUE(connection);
-    {
-        InetHandle request(HttpOpenRequestA(connection, "GET", "/r", nullptr, nullptr, nullptr, INTERNET_FLAG_RELOAD, 0));
-        ASSERT_TRUE(request);
-        ASSERT_TRUE(HttpSendRequestA(request, nullptr, 0, nullptr, 0)) << GetLastError();
-        auto body = read_all(request);
-        ASSERT_TRUE(body && *body == "ok");
-    }
+    connect_and_learn(server);
     std::atomic<int> succeeded{0};
-    auto threads = start_requests(connection, 5, succeeded);
+    auto threads = start_requests(connection_, 5, succeeded);
     const bool in_line = wait_for([&] {
         return http::Pool::instance().open_count(key) == 2 && http::Pool::instance().waiting_count(key) == 3;
     });
@@ -411,25 +419,13 @@ TEST_F(HttpOneZeroLimit, AServerThatAnswersHttp11AgainGetsTheLargerLimit) {
     const std::string one_one = http_response(200, "ok");
     ScriptedServer server;
     // Known as HTTP/1.0 first; the four waiting requests get in once a response says 1.1.
-    Script first{step::ReadRequest{}, step::Send{one_zero}};
-    for (auto& step : gated_answers(one_one, 5)) first.push_back(step);
-    server.add_script(first);
+    server.add_script(first_connection(one_zero, one_one));
     for (int i = 0; i < 5; ++i) server.add_script(gated_answers(one_one, 5));
     const http::PoolKey key{"127.0.0.1", server.port(), false, 0};
     set_limits(8, 1);
-    InetHandle session(InternetOpenA("OpenInet-test/1.0", INTERNET_OPEN_TYPE_DIRECT, nullptr, nullptr, 0));
-    ASSERT_TRUE(session);
-    InetHandle connection(InternetConnectA(session, "127.0.0.1", server.port(), nullptr, nullptr,
-                                           INTERNET_SERVICE_HTTP, 0, 0));
-    ASSERT_TRUE(connection);
-    {
-        InetHandle request(HttpOpenRequestA(connection, "GET", "/r", nullptr, nullptr, nullptr, INTERNET_FLAG_RELOAD, 0));
-        ASSERT_TRUE(request);
-        ASSERT_TRUE(HttpSendRequestA(request, nullptr, 0, nullptr, 0)) << GetLastError();
-        ASSERT_TRUE(read_all(request));
-    }
+    connect_and_learn(server);
     std::atomic<int> succeeded{0};
-    auto threads = start_requests(connection, 5, succeeded);
+    auto threads = start_requests(connection_, 5, succeeded);
     EXPECT_TRUE(wait_for([&] {
         return http::Pool::instance().open_count(key) == 1 && http::Pool::instance().waiting_count(key) == 4;
     })) << "with the HTTP/1.0 limit of 1";
