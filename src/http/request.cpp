@@ -48,7 +48,7 @@ constexpr unsigned kMaxRedirects = 30;
 // straight into the caller's buffer after this.
 constexpr std::size_t kHeadReadSize = 64 * 1024;
 constexpr std::size_t kDecodeChunk = 16 * 1024;
-// A read with less room than this left in the caller's buffer reads ahead into the connection's
+// A read with a buffer smaller than this reads ahead into the connection's
 // buffer (which the head read made this big) instead of straight into the caller's: WinInet
 // programs typically read 4-8 KiB at a time, and each such call then costs a copy out of memory
 // rather than a recv and an operation (docs/internals/http.md, "The read path"). Bigger reads
@@ -1279,7 +1279,9 @@ void Request::read_into(char* out, std::size_t cap, std::size_t filled, DWORD* r
             } else {
                 char* destination;
                 std::size_t max;
-                const bool small = cap - filled < kReadAheadSize;
+                // The caller's whole buffer decides: a big read that is nearly full finishes
+                // straight into it rather than reading ahead of it.
+                const bool small = cap < kReadAheadSize;
                 direct = !small && !content_decoder_ && conn_->size() == 0 && ready_begin_ == ready_.size();
                 if (direct) {
                     destination = out + filled;
