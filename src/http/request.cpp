@@ -186,8 +186,14 @@ std::string Request::build_head_locked() {
     if (opts.http_decoding) headers_.add_if_missing("Accept-Encoding", "gzip, deflate");
     // Proxy credentials go with every request to the proxy (the CONNECT of a tunnel carries
     // them for https), not waiting for its 407.
-    if (!target_.tls && !opts.proxy_user.empty() && proxy_locked())
+    if (!target_.tls && !opts.proxy_user.empty() && proxy_locked()) {
         headers_.set("Proxy-Authorization", basic_credentials(opts.proxy_user, opts.proxy_password));
+        proxy_credentials_in_headers_ = true;
+    } else if (proxy_credentials_in_headers_) {
+        // Redirected to an origin reached directly or through a tunnel: they must not follow.
+        headers_.remove_all("Proxy-Authorization");
+        proxy_credentials_in_headers_ = false;
+    }
     if (!opts.keep_alive) headers_.set("Connection", "close");
     else headers_.add_if_missing("Connection", "Keep-Alive");
     if (body_streamed_) {

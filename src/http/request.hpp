@@ -171,6 +171,7 @@ private:
     DWORD certificate_errors_ = 0;       // SECURITY_FLAG_CERT_* bits of the last failure
     unsigned redirects_ = 0;
     bool retried_ = false;
+    bool proxy_credentials_in_headers_ = false;   // build_head_locked added Proxy-Authorization
     bool cancelled_ = false;
     bool timed_out_ = false;
     bool caller_waiting_ = false;        // a caller's thread is inside wait_here

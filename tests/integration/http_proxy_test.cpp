@@ -171,6 +171,32 @@ TEST_F(HttpProxy, ProxyCredentialsGoToTheProxyOnly) {
     EXPECT_EQ(origin.connections().at(0).requests.at(0).find("Proxy-Authorization"), std::string::npos);
 }
 
+// A redirect from an origin behind the proxy to one reached directly: the proxy's credentials
+// stay behind.
+TEST_F(HttpProxy, ProxyCredentialsDoNotFollowARedirectToADirectOrigin) {
+    ScriptedServer origin;
+    origin.add_script({step::ReadRequest{}, step::Send{http_response(200, "landed")}, step::ReadUntilClose{}});
+    ScriptedServer proxy;
+    proxy.add_script({step::ReadRequest{},
+                      step::Send{http_response(302, "", "Location: http://localhost:" + std::to_string(origin.port()) +
+                                                            "/landed\r\n")},
+                      step::ReadUntilClose{}});
+    auto session = open_session(INTERNET_OPEN_TYPE_PROXY, proxy_string(proxy), "localhost");
+    ASSERT_TRUE(session);
+    const char user[] = "alice", password[] = "pw";
+    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_USERNAME, const_cast<char*>(user), sizeof user - 1));
+    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_PASSWORD, const_cast<char*>(password),
+                                   sizeof password - 1));
+    EXPECT_EQ(fetch(session, "origin.test", 80, "/start"), "landed");
+    ASSERT_EQ(proxy.connections().size(), 1u);
+    EXPECT_NE(proxy.connections()[0].requests.at(0).find("Proxy-Authorization: Basic "), std::string::npos);
+    const auto reached = origin.connections();
+    ASSERT_EQ(reached.size(), 1u);
+    const std::string landed = reached[0].requests.at(0);
+    EXPECT_EQ(first_line(landed), "GET /landed HTTP/1.1");
+    EXPECT_EQ(landed.find("Proxy-Authorization"), std::string::npos) << landed;
+}
+
 TEST_F(HttpProxy, ARefusedTunnelIsAConnectFailure) {
     ScriptedServer proxy;
     proxy.add_script({step::ReadRequestHead{}, step::Send{"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"},
