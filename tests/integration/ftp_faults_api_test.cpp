@@ -55,6 +55,13 @@ Script download_script(Script rest) {
     return after_login("EPSV", Script{step::PassiveReply{}, step::ExpectLine{"RETR f"}} + rest);
 }
 
+// RETR f whose data connection sends `payload` and then stalls for good; the client's abort
+// is answered.
+Script stalled_download_script(const std::string& payload) {
+    return download_script({step::SendLine{"150 go"},
+                            step::DataScript{{step::Send{payload}, step::Stall{step::forever}}}, recovery_answers()});
+}
+
 TEST_F(FtpFaultsApi, DataCutWith426FailsTheRead) {
     std::string payload = pattern_bytes(0, 100000);
     ScriptedServer server;
@@ -140,9 +147,7 @@ TEST_F(FtpFaultsApi, DataStallTimesOutAndTheConnectionRecovers) {
     short_timeouts();
     std::string payload = pattern_bytes(0, 5000);
     ScriptedServer server;
-    server.add_script(download_script(
-        {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
-         recovery_answers()}));
+    server.add_script(stalled_download_script(payload));
     InetHandle c(connect(server));
     ASSERT_TRUE(c);
     InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));
@@ -167,9 +172,7 @@ TEST_F(FtpFaultsApi, DataStallTimesOutAndTheConnectionRecovers) {
 TEST_F(FtpFaultsApi, TimeoutsSetOnTheConnectionAfterConnectingApply) {
     std::string payload = pattern_bytes(0, 5000);
     ScriptedServer server;
-    server.add_script(download_script(
-        {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
-         recovery_answers()}));
+    server.add_script(stalled_download_script(payload));
     InetHandle c(connect(server));   // with the fixture's 10 s
     ASSERT_TRUE(c);
     set_ftp_timeouts(c, kShortTimeoutMs);
@@ -193,9 +196,7 @@ TEST_F(FtpFaultsApi, TimeoutsSetOnTheFileHandleApplyToItsReads) {
         SCOPED_TRACE(first_read);
         std::string payload = pattern_bytes(0, first_read);
         ScriptedServer server;
-        server.add_script(download_script(
-            {step::SendLine{"150 go"}, step::DataScript{{step::Send{payload}, step::Stall{step::forever}}},
-             recovery_answers()}));
+        server.add_script(stalled_download_script(payload));
         InetHandle c(connect(server));
         ASSERT_TRUE(c);
         InetHandle file(FtpOpenFileA(c, "f", GENERIC_READ, FTP_TRANSFER_TYPE_BINARY, 0));

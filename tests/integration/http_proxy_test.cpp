@@ -39,6 +39,12 @@ std::string fetch(HINTERNET session, const char* host, INTERNET_PORT port, const
     return body ? *body : "<read error>";
 }
 
+void set_proxy_credentials(HINTERNET handle, std::string user, std::string password) {
+    ASSERT_TRUE(InternetSetOptionA(handle, INTERNET_OPTION_PROXY_USERNAME, user.data(), static_cast<DWORD>(user.size())));
+    ASSERT_TRUE(InternetSetOptionA(handle, INTERNET_OPTION_PROXY_PASSWORD, password.data(),
+                                   static_cast<DWORD>(password.size())));
+}
+
 std::string first_line(const std::string& request) { return request.substr(0, request.find("\r\n")); }
 
 // Name resolution stays on this machine whatever the network: "localhost" is 127.0.0.1, every
@@ -155,10 +161,7 @@ TEST_F(HttpProxy, ProxyCredentialsGoToTheProxyOnly) {
     origin.add_script({step::ReadRequest{}, step::Send{http_response(200, "direct")}, step::ReadUntilClose{}});
     auto session = open_session(INTERNET_OPEN_TYPE_PROXY, proxy_string(proxy), "localhost");
     ASSERT_TRUE(session);
-    const char user[] = "alice", password[] = "s3cret:x";
-    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_USERNAME, const_cast<char*>(user), sizeof user - 1));
-    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_PASSWORD, const_cast<char*>(password),
-                                   sizeof password - 1));
+    set_proxy_credentials(session, "alice", "s3cret:x");
     EXPECT_EQ(fetch(session, "origin.test", 80, "/p"), "plain");
     EXPECT_EQ(fetch(session, "origin.test", 443, "/t", INTERNET_FLAG_SECURE), "<error 12029>");
     EXPECT_EQ(fetch(session, "localhost", origin.port(), "/d"), "direct");
@@ -183,10 +186,7 @@ TEST_F(HttpProxy, ProxyCredentialsDoNotFollowARedirectToADirectOrigin) {
                       step::ReadUntilClose{}});
     auto session = open_session(INTERNET_OPEN_TYPE_PROXY, proxy_string(proxy), "localhost");
     ASSERT_TRUE(session);
-    const char user[] = "alice", password[] = "pw";
-    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_USERNAME, const_cast<char*>(user), sizeof user - 1));
-    ASSERT_TRUE(InternetSetOptionA(session, INTERNET_OPTION_PROXY_PASSWORD, const_cast<char*>(password),
-                                   sizeof password - 1));
+    set_proxy_credentials(session, "alice", "pw");
     EXPECT_EQ(fetch(session, "origin.test", 80, "/start"), "landed");
     ASSERT_EQ(proxy.connections().size(), 1u);
     EXPECT_NE(proxy.connections()[0].requests.at(0).find("Proxy-Authorization: Basic "), std::string::npos);
